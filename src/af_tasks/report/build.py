@@ -46,7 +46,7 @@ class Report:
     """Written files by kind: table_md, table_csv, gaps_csv, scorers_csv, cost_csv, png, svg,
     summary."""
     cost: RunCost | None = None
-    """Requests, tokens and price per model and role (:mod:`af_tasks.report.cost`)."""
+    """Tokens and price per model and role (:mod:`af_tasks.report.cost`)."""
 
 
 def default_output(paths: Sequence[str | Path]) -> Path:
@@ -65,6 +65,7 @@ def build_report(
     progress: bool | None = None,
     prices: str | Path | None = None,
     cost: bool = True,
+    requests: bool = False,
 ) -> Report:
     """Read Inspect logs and write the report: tables (Markdown, CSV), figure, summary.
 
@@ -78,8 +79,11 @@ def build_report(
         progress: Show a progress bar while reading logs; None shows it on a terminal.
         prices: Price table (CSV) for the cost section; default the shipped
             ``datasets/prices.csv`` (dated list prices).
-        cost: Write the cost section; it reads every sample's model events, which takes
-            about 5 ms per sample (False skips it on very large logs).
+        cost: Write the cost section (from the logs' usage statistics: it reads only the
+            log headers, so it takes no longer on large logs).
+        requests: Also count the requests and Inspect cache hits in the cost section, which
+            the statistics do not hold: this reads every sample's model events, about 5 ms
+            per sample.
 
     Raises:
         NoLogsError: A path does not exist or holds no usable log.
@@ -87,6 +91,8 @@ def build_report(
     """
     if isinstance(paths, str | Path):
         paths = [paths]
+    if requests and not cost:
+        raise ValueError("requests are counted in the cost section: drop --no-cost or --requests.")
     price_table = load_prices(prices)  # a bad table fails before any log is read
     logs = find_logs(paths)
     show = sys.stderr.isatty() if progress is None else progress
@@ -102,7 +108,7 @@ def build_report(
             "(epochs of one query are not independent evidence; see docs/report.md)."
         )
     used = loaded.runs.loc[loaded.runs["used"], "log"].astype(str).tolist()
-    spent = run_cost(used, len(loaded.samples), price_table) if cost else None
+    spent = run_cost(used, len(loaded.samples), price_table, requests=requests) if cost else None
     summary = summary_text(gaps, conditions, notes)
     if spent is not None:
         summary += "\n\n" + cost_summary(spent) + "\n"
