@@ -333,3 +333,8 @@ def test_the_cost_section_can_be_skipped(tmp_path: Path) -> None:
     assert report.cost is None and "cost_csv" not in report.paths
     assert "## Cost" not in report.paths["table_md"].read_text(encoding="utf-8")
     assert "Cost:" not in report.summary
+
+
+def test_counting_requests_without_the_cost_section_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="drop --no-cost or --requests"):
+        build_report([tmp_path], cost=False, requests=True)
