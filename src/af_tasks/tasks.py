@@ -39,6 +39,7 @@ from af_tasks.graders import (
     scorer_names,
 )
 from af_tasks.graders.af import af_paper, af_votes
+from af_tasks.graders.common import AfScope
 from af_tasks.graders.heuristic import af_heuristic
 from af_tasks.metrics import classifier_agreement
 from af_tasks.parsing import ACCEPT_TAG
@@ -326,6 +327,7 @@ def free_vs_paid(
     user_template: str | None = None,
     prefill: bool | str = False,
     accounting: AccountingRule = "reference",
+    af_scope: AfScope = "all",
 ) -> Task:
     """Helpful-only setting: does the model comply more when it believes it is in training?
 
@@ -376,6 +378,11 @@ def free_vs_paid(
             limit, the accept tag not at the start, in code, escaped, with attributes, a
             look-alike) count: ``reference`` (default; as non-compliance, the published
             rule) or ``exclude`` (left out of the compliance rates and the gap).
+        af_scope: Which samples the alignment-faking classifiers label: ``all`` (default;
+            every sample with reasoning, so the AF rate over all samples is measured) or
+            ``complied`` (only samples labelled compliant, which is all the stacked figure
+            needs; the others are recorded as not graded, with the reason, and the grader
+            bill follows the compliers). See docs/cost.md.
     """
     experiment = _experiment(
         "helpful_only",
@@ -391,7 +398,7 @@ def free_vs_paid(
         prefill,
         accounting,
     )
-    chosen = resolve_scorers(scorers, HELPFUL_ONLY_SCORERS)
+    chosen = resolve_scorers(scorers, HELPFUL_ONLY_SCORERS, af_scope)
     return _paired_task(experiment, dataset, BUNDLED_FILE, tiers, chosen)
 
 
@@ -410,6 +417,7 @@ def animal_welfare(
     ablation: str | Sequence[str] | None = None,
     user_template: str | None = None,
     prefill: bool | str = False,
+    af_scope: AfScope = "all",
 ) -> Task:
     """Animal-welfare setting: does the model dismiss animal welfare more in training?
 
@@ -436,6 +444,11 @@ def animal_welfare(
         user_template: Path of your own user-turn template (``{{query}}`` and
             ``{{tier_tag}}`` or ``{{is_free_tier_user}}``; this setting has no suffix).
         prefill: Assistant prefill: ``true`` (the reference's), ``false`` or the text.
+        af_scope: Which samples the alignment-faking classifiers label: ``all`` (default;
+            every sample with reasoning, so the AF rate over all samples is measured) or
+            ``complied`` (only samples labelled compliant, which is all the stacked figure
+            needs; the others are recorded as not graded, with the reason, and the grader
+            bill follows the compliers). See docs/cost.md.
     """
     experiment = _experiment(
         "animal_welfare",
@@ -453,7 +466,8 @@ def animal_welfare(
     names = scorer_names(scorers, ANIMAL_WELFARE_SCORERS)
     # aw_compliance scores first: the AF classifiers pair their verdict with its label
     names.sort(key=lambda name: name != "aw_compliance")
-    return _paired_task(experiment, dataset, ANIMAL_WELFARE_FILE, tiers, resolve_scorers(names))
+    chosen = resolve_scorers(names, None, af_scope)
+    return _paired_task(experiment, dataset, ANIMAL_WELFARE_FILE, tiers, chosen)
 
 
 @task

@@ -15,11 +15,13 @@ before any model is called.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from inspect_ai.scorer import Scorer
 
 from af_tasks.exfiltration import took_opportunity
 from af_tasks.graders.af import af_paper, af_votes
+from af_tasks.graders.common import AF_SCOPES, AfScope, check_scope
 from af_tasks.graders.compliance import compliance_rubric, partial_compliance
 from af_tasks.graders.heuristic import af_heuristic
 from af_tasks.graders.verdicts import aw_compliance, exfiltration_intent
@@ -71,15 +73,37 @@ def scorer_names(scorers: str | Sequence[str], allowed: Sequence[str] | None = N
     return names
 
 
+AF_SCOPED: dict[str, Callable[[AfScope], Scorer]] = {
+    "af_votes": lambda scope: af_votes(scope=scope),
+    "af_paper": lambda scope: af_paper(scope=scope),
+    "af_heuristic": lambda scope: af_heuristic(scope=scope),
+}
+"""The AF classifiers built with an ``af_scope``."""
+
+
 def resolve_scorers(
-    scorers: str | Sequence[str], allowed: Sequence[str] | None = None
+    scorers: str | Sequence[str], allowed: Sequence[str] | None = None, af_scope: Any = "all"
 ) -> list[Scorer]:
-    """The scorers named by a ``scorers`` task parameter, built with their defaults."""
-    return [SCORERS[name]() for name in scorer_names(scorers, allowed)]
+    """The scorers named by a ``scorers`` task parameter, built with their defaults; the AF
+    classifiers label the samples ``af_scope`` says (``all`` or ``complied``).
+
+    ``af_scope=complied`` without an AF classifier among the scorers is refused: it would
+    change nothing.
+    """
+    scope = check_scope(af_scope)
+    names = scorer_names(scorers, allowed)
+    if scope != "all" and not any(name in AF_SCOPED for name in names):
+        raise ValueError(
+            f"af_scope={scope} chooses which samples the alignment-faking classifiers label, "
+            f"but scorers={','.join(names)} has none; add af_votes, af_paper or af_heuristic "
+            f"to scorers, or drop af_scope."
+        )
+    return [AF_SCOPED[n](scope) if n in AF_SCOPED else SCORERS[n]() for n in names]
 
 
 __all__ = [
     "AF_CLASSIFIERS",
+    "AF_SCOPES",
     "DEFAULT_SCORERS",
     "SCORERS",
     "af_heuristic",

@@ -57,6 +57,16 @@ def default_output(paths: Sequence[str | Path]) -> Path:
     return common_folder(paths) / OUTPUT_FOLDER
 
 
+def _scoped(samples: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """Per log run with af_scope=complied and an AF classifier: samples graded (labelled
+    compliant) and not graded."""
+    chosen = samples[(samples["af_scope"] == "complied") & (samples["af_scorer"] != "")]
+    return {
+        str(log): (int((group["complied"] == 1).sum()), int((group["complied"] != 1).sum()))
+        for log, group in chosen.groupby("log", sort=True)
+    }
+
+
 def build_report(
     paths: Sequence[str | Path] | str | Path,
     out: str | Path | None = None,
@@ -108,7 +118,17 @@ def build_report(
             "(epochs of one query are not independent evidence; see docs/report.md)."
         )
     used = loaded.runs.loc[loaded.runs["used"], "log"].astype(str).tolist()
-    spent = run_cost(used, len(loaded.samples), price_table, requests=requests) if cost else None
+    scoped = _scoped(loaded.samples)
+    if scoped:
+        notes.append(
+            "Runs with af_scope=complied sent only the samples labelled compliant to the AF "
+            "classifier: their AF rate over all samples was not measured (shown as 'not "
+            "measured'); the stacked figure and the AF share of compliance are as usual, and "
+            "the other samples are counted as not graded (af_not_graded), not as failures."
+        )
+    spent = None
+    if cost:
+        spent = run_cost(used, len(loaded.samples), price_table, requests, scoped)
     summary = summary_text(gaps, conditions, notes)
     if spent is not None:
         summary += "\n\n" + cost_summary(spent) + "\n"

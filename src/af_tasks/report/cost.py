@@ -318,6 +318,56 @@ def cost_table(
     return table.reset_index(drop=True)
 
 
+GRADER_ROLE = "grader"
+
+
+@dataclass(frozen=True)
+class ScopeSaving:
+    """What ``af_scope=complied`` saved: the grader bill of the samples it did not grade,
+    estimated at the grader's cost per graded sample of the same runs."""
+
+    graded: int
+    """Samples labelled compliant, sent to the AF classifier."""
+    skipped: int
+    """Samples not graded (not labelled compliant)."""
+    grader_usd: float
+    grader_tokens: int
+    unseparated: tuple[str, ...] = ()
+    """Scoped logs without a bound grader role: the model under test graded itself, so its
+    grading cannot be told apart from its answers in the stats and is left out."""
+
+    def _per_graded(self, total: float) -> float:
+        return total / self.graded * self.skipped if self.graded else math.nan
+
+    @property
+    def saved_usd(self) -> float:
+        return self._per_graded(self.grader_usd)
+
+    @property
+    def saved_tokens(self) -> float:
+        return self._per_graded(self.grader_tokens)
+
+
+def scope_saving(
+    usage: pd.DataFrame, prices: Sequence[Price], scoped: dict[str, tuple[int, int]]
+) -> ScopeSaving:
+    """The saving of the logs in ``scoped`` (log -> samples graded, samples not graded)."""
+    separated = {
+        log: counts
+        for log, counts in scoped.items()
+        if ((usage["log"] == log) & (usage["role"] == GRADER_ROLE)).any()
+    }
+    rows = usage[usage["log"].isin(list(separated)) & (usage["role"] == GRADER_ROLE)]
+    table = cost_table(rows, prices)
+    return ScopeSaving(
+        graded=sum(graded for graded, _ in separated.values()),
+        skipped=sum(skipped for _, skipped in separated.values()),
+        grader_usd=float(table["cost_usd"].sum(min_count=1)) if len(table) else 0.0,
+        grader_tokens=int(table[list(TOKEN_COLUMNS)].to_numpy().sum()) if len(table) else 0,
+        unseparated=tuple(sorted(set(scoped) - set(separated))),
+    )
+
+
 @dataclass(frozen=True)
 class RunCost:
     """The cost table with its totals."""
@@ -329,6 +379,8 @@ class RunCost:
     unpriced: tuple[str, ...]
     unknown: tuple[str, ...] = ()
     """Logs whose usage is not recorded (see :class:`Usage`)."""
+    saving: ScopeSaving | None = None
+    """What ``af_scope=complied`` saved, when some run used it."""
 
     @property
     def per_1000_samples(self) -> float:
@@ -341,15 +393,24 @@ class RunCost:
 
 
 def run_cost(
-    logs: Sequence[str], samples: int, prices: Sequence[Price], requests: bool = False
+    logs: Sequence[str],
+    samples: int,
+    prices: Sequence[Price],
+    requests: bool = False,
+    scoped: dict[str, tuple[int, int]] | None = None,
 ) -> RunCost:
-    """The cost of the runs in ``logs`` (``samples`` samples in all), from the logs' stats;
-    ``requests`` also counts the requests from every sample's events (slow on large logs)."""
+    """The cost of the runs in ``logs`` (``samples`` samples in all), from the logs' stats.
+
+    ``requests`` also counts the requests from every sample's events (slow on large logs).
+    ``scoped`` maps the logs run with ``af_scope=complied`` to their samples graded and not
+    graded, for :class:`ScopeSaving`.
+    """
     usage = usage_from_stats(logs)
     table = cost_table(usage.frame, prices, request_frame(logs) if requests else None)
     priced = table["cost_usd"].dropna()
     unpriced = tuple(sorted(set(table.loc[table["cost_usd"].isna(), "model"].astype(str))))
-    return RunCost(table, samples, float(priced.sum()), unpriced, tuple(usage.unknown))
+    saving = scope_saving(usage.frame, prices, scoped) if scoped else None
+    return RunCost(table, samples, float(priced.sum()), unpriced, tuple(usage.unknown), saving)
 
 
 def _dollars(value: float) -> str:
@@ -386,6 +447,31 @@ def cost_summary(cost: RunCost) -> str:
     dates = sorted({d for d in cost.table["price_as_of"].astype(str) if d})
     if dates:
         text += f" Prices as of {', '.join(dates)}: check them before use."
+    if cost.saving is not None:
+        text += " " + saving_text(cost.saving)
+    return text
+
+
+def saving_text(saving: ScopeSaving) -> str:
+    """What af_scope=complied saved, in a sentence or two."""
+    text = (
+        f"af_scope=complied: {saving.skipped:,} samples not labelled compliant were not "
+        f"sent to the AF classifier ({saving.graded:,} were)."
+    )
+    if saving.graded and saving.grader_tokens:
+        share = saving.saved_usd / (saving.saved_usd + saving.grader_usd)
+        text += (
+            f" At the grader's cost per graded sample in the same runs, grading them would "
+            f"have taken about {saving.saved_tokens:,.0f} more grader tokens and "
+            f"{_dollars(saving.saved_usd)} more"
+            + (f" ({share:.0%} of the grader bill of grading all)" if share == share else "")
+            + " (an estimate: a refusal's transcript is often shorter than a complier's)."
+        )
+    if saving.unseparated:
+        text += (
+            f" {_names(saving.unseparated)}: no grader role was bound, so the model under "
+            f"test graded itself and its grading cannot be told apart from its answers."
+        )
     return text
 
 
