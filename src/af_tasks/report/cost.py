@@ -459,13 +459,12 @@ def saving_text(saving: ScopeSaving) -> str:
         f"sent to the AF classifier ({saving.graded:,} were)."
     )
     if saving.graded and saving.grader_tokens:
-        share = saving.saved_usd / (saving.saved_usd + saving.grader_usd)
+        share = saving.saved_tokens / (saving.saved_tokens + saving.grader_tokens)
         text += (
             f" At the grader's cost per graded sample in the same runs, grading them would "
-            f"have taken about {saving.saved_tokens:,.0f} more grader tokens and "
-            f"{_dollars(saving.saved_usd)} more"
-            + (f" ({share:.0%} of the grader bill of grading all)" if share == share else "")
-            + " (an estimate: a refusal's transcript is often shorter than a complier's)."
+            f"have taken about {saving.saved_tokens:,.0f} more grader tokens ({share:.0%} of "
+            f"the grader tokens of grading all) and {_dollars(saving.saved_usd)} more (an "
+            f"estimate: a refusal's transcript is often shorter than a complier's)."
         )
     if saving.unseparated:
         text += (
