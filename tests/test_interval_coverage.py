@@ -72,6 +72,7 @@ def test_the_per_condition_interval_is_clustered_by_query() -> None:
     assert all(math.isnan(x) for x in condition_interval(spread, "unmonitored"))
 
 
+@pytest.mark.slow
 def test_coverage_over_the_grid() -> None:
     """Queries 20-400, epochs 1/3/5/10, rates with 0 and 1 in either condition, identical
     and independent epochs: every cell covers the true gap at least 93% of the time (600
