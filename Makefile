@@ -1,5 +1,6 @@
 # Two entry points for a fresh machine: `make demo` (offline run of the main experiment on the
-# simulated model) and `make test` (lint, type-check, tests). Both create .venv on first use;
+# simulated model) and `make test` (`make lint`, then the tests not marked slow; `make test-all`
+# runs them all, as CI does). Both create .venv on first use;
 # the demo installs only what it needs, the tests add the dev tools. --no-compile skips
 # byte-compiling every installed file (a third of the install time); Python compiles what it
 # imports on first use.
@@ -12,7 +13,7 @@ PIP := $(BIN)/pip install --quiet --disable-pip-version-check --no-compile
 # requests) is the default of `inspect eval af_tasks/free_vs_paid`.
 DEMO_LIMIT := 240
 
-.PHONY: demo trajectory-demo documents-demo test clean
+.PHONY: demo trajectory-demo documents-demo lint test test-all clean
 
 STEPS ?= 0 200 400 600 800 1000
 
@@ -79,10 +80,20 @@ documents-demo: $(VENV)/.stamp-run
 	@echo "$(if $(filter all,$(DOCUMENTS_LIMIT)),All 456 bundled requests ran in each panel.,A subset: the first $(DOCUMENTS_LIMIT) samples of each panel; make documents-demo DOCUMENTS_LIMIT=all runs all 456 requests.)"
 	@echo "Side by side: $(PANELS_DIR)/af_report/setups.md and setups.png"
 
-test: $(VENV)/.stamp-dev
+# Style, types, and the Inspect Evals register's own checks (inspect-evals-lint: 0 failures;
+# deliberate differences are suppressed in the code with their reason).
+lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
+	$(BIN)/inspect-evals-lint --task src/af_tasks/tasks.py --preset single-eval
+
+# The quick suite for a reader (under three minutes on two cores): everything but the tests
+# marked slow. CI (.ci/run) runs `make test-all`: every test, slow ones included.
+test: lint
+	$(BIN)/pytest -m "not slow"
+
+test-all: lint
 	$(BIN)/pytest
 
 clean:
