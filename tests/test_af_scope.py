@@ -47,6 +47,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, EvalLog]:
     return {scope: _run(scope, folder) for scope in ("all", "complied")}
 
 
+@pytest.mark.slow
 def test_grader_requests_fall_with_the_refusals(runs: dict[str, EvalLog]) -> None:
     every, scoped = runs["all"], runs["complied"]
     assert every.samples is not None and scoped.samples is not None
@@ -74,6 +75,7 @@ def test_grader_requests_fall_with_the_refusals(runs: dict[str, EvalLog]) -> Non
         assert "Not graded: af_scope=complied" in (score.explanation or "")
 
 
+@pytest.mark.slow
 def test_the_figure_is_unchanged_and_the_report_names_what_was_not_measured(
     runs: dict[str, EvalLog], tmp_path: Path
 ) -> None:
