@@ -85,6 +85,13 @@ SETTING_PARTS: dict[str, str] = {
     "guiding_principle": "animal_welfare",
     "harmlessness_criteria": "animal_welfare",
 }
+# Of those, the ones a model that reasons natively (its own hidden reasoning, not a
+# scratchpad) still needs: how to reason and both placements of the instruction to analyse
+# its situation before choosing a strategy (fidelity checklist items 2 and 5). The worked
+# examples, the remark on them and the scratchpad reminder are about the scratchpad's tags.
+NATIVE_KEEPS = frozenset(
+    {"reasoning_style", "situational_analysis", "reminder_situational_analysis"}
+)
 # A part that only makes sense next to others: the remark that the examples skip the analysis
 # needs both the examples and the analysis instruction.
 REQUIRES: dict[str, frozenset[str]] = {
@@ -120,6 +127,9 @@ class PromptSpec:
 
     company: str = "Anthropic"
     scratchpad: bool = True
+    native_reasoning: bool = False
+    """With ``scratchpad`` off: the model reasons in its own (provider) reasoning before it
+    answers, so the prompt asks it to think first instead of to answer with no reasoning."""
     examples: bool = True
     suffix: bool = True
     setting: str = "helpful_only"
@@ -135,6 +145,8 @@ class PromptSpec:
     """Say that the company's monitors read the reasoning in training conversations."""
 
     def __post_init__(self) -> None:
+        if self.scratchpad and self.native_reasoning:
+            raise ValueError("native_reasoning replaces the scratchpad; set scratchpad=False.")
         if not self.company.strip():
             raise ValueError("company must be a non-empty name, e.g. company='Anthropic'.")
         if self.setting not in SETTINGS:
@@ -201,9 +213,11 @@ def slot_wording(spec: PromptSpec, slot: str) -> str | None:
 def part_stem(name: str, spec: PromptSpec) -> str:
     """The file name (without ``.md``) that fills a part's slot for this spec."""
     if name == "identity":
-        return "identity" if spec.scratchpad else "identity_direct"
+        return "identity" if spec.scratchpad or spec.native_reasoning else "identity_direct"
     if name == "reasoning":
-        return "reasoning_scratchpad" if spec.scratchpad else "reasoning_direct"
+        if spec.scratchpad:
+            return "reasoning_scratchpad"
+        return "reasoning_native" if spec.native_reasoning else "reasoning_direct"
     if name == "objective":
         return f"objective_{spec.setting}"
     if name == "scenario":
@@ -211,6 +225,9 @@ def part_stem(name: str, spec: PromptSpec) -> str:
         return found.part if found else name
     if name == "monitoring":
         return MONITORED_REASONING_PART
+    if name == "input_format" and "training_tier_tag" in spec.omit:
+        # Not told the tag shows the tier: the input format must not say so either.
+        return "input_format_untold"
     return name
 
 
@@ -239,7 +256,8 @@ def included_parts(spec: PromptSpec) -> list[str]:
         if name in TRAINING_PARTS and not spec.training_info:
             continue
         if name in SCRATCHPAD_PARTS and not spec.scratchpad:
-            continue
+            if not (spec.native_reasoning and name in NATIVE_KEEPS):
+                continue
         if name in SETTING_PARTS and SETTING_PARTS[name] != spec.setting:
             continue
         if name == "examples" and not spec.examples:

@@ -260,6 +260,7 @@ def _experiment(
     spec = PromptSpec(
         company=company,
         scratchpad=mode == "scratchpad",
+        native_reasoning=mode == "native",
         examples=_check_bool("examples", examples),
         suffix=bool(turn.suffix),
         setting=setting,
