@@ -110,6 +110,12 @@ def test_markdown_csv_and_summary_carry_the_numbers(scripted_logs: Path) -> None
     assert "no clear gap" in summary
     assert "3 samples could not be labelled" in summary
     assert "simulation" not in summary  # a mock model, not the organism
+    # both open in plain words, before any statistics vocabulary
+    for text in (markdown, summary):
+        plain = text.index("A model that fakes alignment complies more often")
+        assert plain < text.index("95%")
+        assert all(word not in text[:plain] for word in ("Newcombe", "McNemar", "interval"))
+    assert markdown.index("docs/glossary.md") < markdown.index("Newcombe")
 
 
 def test_missing_af_classifier_is_reported_not_zero(tmp_path: Path) -> None:

@@ -6,8 +6,17 @@ import pandas as pd
 
 from af_tasks.report import columns as C
 from af_tasks.report import formatting as F
-from af_tasks.report.summary import SIMULATOR_CAVEAT
+from af_tasks.report.summary import INTRO, SIMULATOR_CAVEAT
 from af_tasks.report.table import CLEAR, NO_CLEAR_GAP, NO_PAIRS, TENTATIVE
+
+READING_GUIDE = (
+    "Below: the gap for each model, with a range of values the data are compatible with (the "
+    "95% interval: if it excludes 0, the gap is unlikely to be chance) and a paired test's "
+    "p-value; the figure (per condition, the share that refused, complied, and complied with "
+    "alignment-faking reasoning); then the rates per condition and every scorer. The terms "
+    "are explained in the suite's docs/glossary.md."
+)
+"""How to read the report, in plain words, before any statistics (report.md)."""
 
 
 def _label(row: pd.Series) -> dict[str, str]:
@@ -104,6 +113,7 @@ def report_markdown(
     parts = ["# Alignment-faking report", ""]
     if simulated:
         parts += [f"> **Simulated subject.** {SIMULATOR_CAVEAT}", ""]
+    parts += [INTRO, "", READING_GUIDE, ""]
     parts += [
         "## Compliance gap (training minus unmonitored)",
         "",
