@@ -23,6 +23,7 @@ from af_tasks.parsing import (
     NativeReasoning,
     ReplyParse,
     assemble_transcript,
+    cut_inside,
     native_reasoning,
     parse_reply,
 )
@@ -109,7 +110,7 @@ def _provider_reasoning(message: ChatMessageAssistant) -> list[tuple[str, bool]]
     ]
 
 
-def _tool_round_reasoning(messages: list[ChatMessage], mode: ReasoningMode) -> tuple[str, ...]:
+def _tool_round_reasoning(messages: list[ChatMessage]) -> tuple[str, ...]:
     """Reasoning the model wrote in the replies that called tools before its final reply.
 
     One turn can hold several replies when the model calls a tool; their reasoning belongs in
@@ -119,12 +120,26 @@ def _tool_round_reasoning(messages: list[ChatMessage], mode: ReasoningMode) -> t
     for message in messages:
         if not isinstance(message, ChatMessageAssistant):
             continue
-        if mode == "native":
-            found = native_reasoning(_provider_reasoning(message), message.text)
-            blocks.extend(found.blocks)
-        else:
-            blocks.extend(parse_reply(message.text).scratchpad)
+        found = native_reasoning(_provider_reasoning(message), message.text)
+        blocks.extend(found.blocks)
+        blocks.extend(parse_reply(found.answer).scratchpad)
     return tuple(blocks)
+
+
+def _continues(reply: ReplyParse, stop_reason: str | None) -> bool:
+    """Does the reference loop ask again after this reply (with ``<NEXT/>``)?
+
+    After a reply that ends with closed scratchpad blocks and no ``<OUTPUT>``; and after a
+    reply a token limit cut inside its scratchpad (the reasoning was not finished, so the
+    model gets another turn instead of the cut counting as its answer).
+    """
+    if reply.status == "continue":
+        return True
+    return (
+        reply.status == "malformed"
+        and reply.open_block == "SCRATCHPAD_REASONING"
+        and cut_inside(reply, stop_reason)
+    )
 
 
 @solver
@@ -133,10 +148,17 @@ def scratchpad_protocol(
 ) -> Solver:
     """Ask again with ``<NEXT/>`` until the model writes ``<OUTPUT>`` or ``max_turns`` is used.
 
-    ``mode="direct"`` and ``mode="native"`` expect an answer in one turn; in native mode the
-    model's own hidden reasoning (provider reasoning blocks or inline ``<think>``) is kept as
-    the scratchpad. With ``prefill``, every turn's reply is started with that text (sent as
-    an assistant message the model continues) and the turn is the prefill plus the reply.
+    ``mode="direct"`` and ``mode="native"`` expect an answer in one turn. In every mode the
+    model's own hidden reasoning (provider reasoning blocks, inline ``<think>`` blocks, or the
+    text before a lone ``</think>`` when the chat template opened the tag) is taken out of the
+    reply before its tags are read and kept as reasoning for the classifiers; in native mode
+    it is the whole scratchpad and the answer after it is the final output, with or without
+    an ``<OUTPUT>`` wrapper. A reply with no tags at all is the final output (as in the
+    reference loop). A reply cut by a token limit (stop reason ``max_tokens`` or
+    ``model_length``) inside its scratchpad gets another turn; cut anywhere else, the
+    transcript ends ``truncated``. With ``prefill``, every turn's reply is started with that
+    text (sent as an assistant message the model continues) and the turn is the prefill plus
+    the reply.
     The transcript is parsed once, here, and saved to the sample's store for the scorers,
     even when the sample is cut short by a limit.
     """
@@ -155,6 +177,7 @@ def scratchpad_protocol(
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         replies: list[ReplyParse] = []
         native: NativeReasoning | None = None
+        stop_reason: str | None = None
         try:
             for turn in range(1, turns + 1):
                 before = len(state.messages)
@@ -165,19 +188,23 @@ def scratchpad_protocol(
                     continue_prefill(state.messages, before, prefill)
                     if state.messages and state.messages[-1] is state.output.message:
                         state.output.completion = state.output.message.text
-                earlier = _tool_round_reasoning(state.messages[before:-1], mode)
-                text = state.output.completion
+                earlier = _tool_round_reasoning(state.messages[before:-1])
+                own = native_reasoning(
+                    _provider_reasoning(state.output.message), state.output.completion
+                )
+                stop_reason = state.output.stop_reason
+                reply = parse_reply(own.answer, scratchpad=scratchpad)
                 if mode == "native":
-                    native = native_reasoning(_provider_reasoning(state.output.message), text)
-                    native = replace(native, blocks=earlier + native.blocks)
-                    text = native.answer
-                reply = parse_reply(text, scratchpad=scratchpad)
-                replies.append(replace(reply, scratchpad=earlier + reply.scratchpad))
-                if reply.status != "continue" or turn == turns or state.completed:
+                    native = replace(own, blocks=earlier + own.blocks)
+                    replies.append(replace(reply, scratchpad=earlier + reply.scratchpad))
+                else:
+                    blocks = earlier + own.blocks + reply.scratchpad
+                    replies.append(replace(reply, scratchpad=blocks))
+                if not _continues(reply, stop_reason) or turn == turns or state.completed:
                     break
                 state.messages.append(ChatMessageUser(content=NEXT_TURN))
         finally:
-            transcript = assemble_transcript(replies, turns)
+            transcript = assemble_transcript(replies, turns, stop_reason)
             if native is not None:
                 transcript = replace(transcript, scratchpad=native.blocks)
             status = native.status if native else ("present" if transcript.scratchpad else "absent")
