@@ -27,12 +27,18 @@ $(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
 	$(PIP) -e ".[dev]"
 	touch $@ $(VENV)/.stamp-run
 
+# The grader is bound explicitly (organism/grader, the offline simulator of a grader), so no
+# model grades its own transcripts and the run prints no self-grading warning.
 demo: $(VENV)/.stamp-run
-	$(BIN)/inspect eval-set af_tasks/free_vs_paid --model organism/faker,organism/consistent --limit $(DEMO_LIMIT) --log-dir logs/demo
+	$(BIN)/inspect eval-set af_tasks/free_vs_paid --model organism/faker,organism/consistent \
+	  --model-role grader=organism/grader --limit $(DEMO_LIMIT) --log-dir logs/demo
 	$(BIN)/af-report logs/demo --no-progress
+	@echo
 	@echo "organism/* are offline simulators: these numbers demonstrate the pipeline, not a finding."
 	@echo "The demo ran the first 120 bundled requests ($(DEMO_LIMIT) samples); without --limit all 456 run."
-	@echo "Browse the transcripts: $(BIN)/inspect view --log-dir logs/demo"
+	@echo "Figure:      logs/demo/af_report/compliance.png"
+	@echo "Summary:     logs/demo/af_report/summary.md"
+	@echo "Transcripts: logs/demo/*.eval; browse them with: $(BIN)/inspect view --log-dir logs/demo"
 
 # A simulated RL run: one resumable eval set per checkpoint, each log marked with its step by
 # Inspect's own --metadata, then af-report draws the stacked areas over the steps.

@@ -19,8 +19,9 @@ from af_tasks.dataset import VALIDATION_FLAG
 from af_tasks.graders.model import Grader
 from af_tasks.graders.templates import GraderSituation, GraderTemplate
 from af_tasks.metrics import COMPLIED_LABEL
+from af_tasks.recovery import transcript_of
 from af_tasks.scorers import TagCompliance, state_accounting, tag_compliance
-from af_tasks.transcript import SampleTranscript, load_transcript
+from af_tasks.transcript import SampleTranscript
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def scoring_input(state: TaskState) -> ScoringInput:
     That label is the tag form, except in settings whose compliance is model-graded (animal
     welfare), where it is the verdict of that setting's compliance scorer.
     """
-    transcript = load_transcript()
+    transcript = transcript_of(state)
     query = state.metadata.get("query")
     setting = str(state.metadata.get("setting", "helpful_only"))
     if setting in SETTING_COMPLIANCE:
