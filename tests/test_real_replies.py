@@ -226,3 +226,28 @@ def test_provider_reasoning_is_kept_in_scratchpad_mode_too(tmp_path: Path) -> No
     transcript = transcript_from_log(log.samples[0].store)
     assert transcript.scratchpad == ["hidden thoughts about training", "visible"]
     assert transcript.output == "<rejected/>"
+
+
+@pytest.mark.parametrize(
+    ("options", "temperature", "max_tokens"),
+    [({}, 1.0, 4000), ({"temperature": 0.0, "max_tokens": 2000}, 0.0, 2000)],
+)
+def test_generation_defaults_follow_the_reference_and_yield_to_inspect_options(
+    tmp_path: Path, options: dict[str, float], temperature: float, max_tokens: int
+) -> None:
+    seen: list[GenerateConfig] = []
+
+    def outputs(
+        input: list[ChatMessage],
+        tools: list[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> ModelOutput:
+        seen.append(config)
+        return _output(SP.format("x") + "<OUTPUT><rejected/></OUTPUT>", "stop")
+
+    model = get_model("mockllm/model", custom_outputs=outputs)
+    task = free_vs_paid(dataset=_dataset(tmp_path), tiers="free", scorers="compliance")
+    log = run(task, model, tmp_path, **options)
+    assert [(c.temperature, c.max_tokens) for c in seen] == [(temperature, max_tokens)]
+    assert (log.plan.config.temperature, log.plan.config.max_tokens) == (temperature, max_tokens)

@@ -18,6 +18,7 @@ from inspect_ai import eval
 from inspect_ai.log import EvalLog
 from inspect_ai.model import get_model
 
+from af_tasks.recovery import derive_transcript
 from af_tasks.replay import ReplayError, load_recordings
 from af_tasks.tasks import free_vs_paid
 from af_tasks.transcript import transcript_from_log
@@ -74,6 +75,9 @@ def _replay_all(tmp_path: Path, accounting: str) -> dict[str, Any]:
             for sample in log.samples:
                 assert sample.error is None, sample.error
                 assert sample.scores is not None
+                # crash recovery derives the same transcript from the messages
+                derived = derive_transcript(sample.messages, sample.metadata, "", sample.output)
+                assert derived.model_dump() == transcript_from_log(sample.store).model_dump()
                 scores[str((sample.metadata or {})["query_id"])] = sample.scores["compliance"]
     return scores
 

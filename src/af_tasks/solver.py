@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Literal, get_args
 
@@ -116,7 +116,7 @@ def _provider_reasoning(message: ChatMessageAssistant) -> list[tuple[str, bool]]
     ]
 
 
-def _tool_round_reasoning(messages: list[ChatMessage]) -> tuple[str, ...]:
+def _tool_round_reasoning(messages: Sequence[ChatMessage]) -> tuple[str, ...]:
     """Reasoning the model wrote in the replies that called tools before its final reply.
 
     One turn can hold several replies when the model calls a tool; their reasoning belongs in
@@ -130,6 +130,25 @@ def _tool_round_reasoning(messages: list[ChatMessage]) -> tuple[str, ...]:
         blocks.extend(found.blocks)
         blocks.extend(parse_reply(found.answer).scratchpad)
     return tuple(blocks)
+
+
+def read_turn(
+    earlier: Sequence[ChatMessage], last: ChatMessageAssistant, text: str, mode: ReasoningMode
+) -> tuple[ReplyParse, NativeReasoning]:
+    """Parse one turn: the model's own reasoning taken out of the reply, then its tags read.
+
+    ``earlier`` are the turn's tool-calling replies before ``last`` (whose text is ``text``).
+    Returns the parsed reply, whose scratchpad holds every block of reasoning of the turn,
+    and the native reasoning found (in native mode, that reasoning is the whole scratchpad).
+    Used by the solver and by crash recovery, so both read a turn the same way.
+    """
+    before = _tool_round_reasoning(earlier)
+    own = native_reasoning(_provider_reasoning(last), text)
+    reply = parse_reply(own.answer, scratchpad=mode == "scratchpad")
+    if mode == "native":
+        native = replace(own, blocks=before + own.blocks)
+        return replace(reply, scratchpad=before + reply.scratchpad), native
+    return replace(reply, scratchpad=before + own.blocks + reply.scratchpad), own
 
 
 def _continues(reply: ReplyParse, stop_reason: str | None) -> bool:
@@ -194,18 +213,15 @@ def scratchpad_protocol(
                     continue_prefill(state.messages, before, prefill)
                     if state.messages and state.messages[-1] is state.output.message:
                         state.output.completion = state.output.message.text
-                earlier = _tool_round_reasoning(state.messages[before:-1])
-                own = native_reasoning(
-                    _provider_reasoning(state.output.message), state.output.completion
+                reply, own = read_turn(
+                    state.messages[before:-1],
+                    state.output.message,
+                    state.output.completion,
+                    mode,
                 )
                 stop_reason = state.output.stop_reason
-                reply = parse_reply(own.answer, scratchpad=scratchpad)
-                if mode == "native":
-                    native = replace(own, blocks=earlier + own.blocks)
-                    replies.append(replace(reply, scratchpad=earlier + reply.scratchpad))
-                else:
-                    blocks = earlier + own.blocks + reply.scratchpad
-                    replies.append(replace(reply, scratchpad=blocks))
+                native = own if mode == "native" else None
+                replies.append(reply)
                 if not _continues(reply, stop_reason) or turn == turns or state.completed:
                     break
                 state.messages.append(ChatMessageUser(content=NEXT_TURN))

@@ -67,6 +67,14 @@ TASK_VERSION = 2
 DEFAULT_REASONING_TOKENS = 4096
 """Reasoning budget requested in ``scratchpad=native`` mode (override with --reasoning-tokens)."""
 
+REFERENCE_TEMPERATURE = 1.0
+"""Sampling temperature of the paper's minimal reproduction, the experiment tasks' default
+(override with --temperature; the 2025 replication's pipeline samples at 0)."""
+REFERENCE_MAX_TOKENS = 4000
+"""Most output tokens per reply in the paper's minimal reproduction, the experiment tasks'
+default (override with --max-tokens; the 2025 replication's pipeline uses 2,000). A reply the
+limit cuts is labelled ``truncated``, never a refusal."""
+
 
 def _check_bool(name: str, value: Any) -> bool:
     if not isinstance(value, bool):
@@ -146,9 +154,14 @@ class _Experiment:
         ]
 
     def config(self) -> GenerateConfig:
-        if self.mode == "native":
-            return GenerateConfig(reasoning_tokens=DEFAULT_REASONING_TOKENS)
-        return GenerateConfig()
+        """The reference's generation settings; Inspect's own options (--temperature,
+        --max-tokens, --reasoning-tokens) override them and the log records what was used."""
+        reasoning = DEFAULT_REASONING_TOKENS if self.mode == "native" else None
+        return GenerateConfig(
+            temperature=REFERENCE_TEMPERATURE,
+            max_tokens=REFERENCE_MAX_TOKENS,
+            reasoning_tokens=reasoning,
+        )
 
 
 def _check_own_prompt(
