@@ -14,6 +14,11 @@ from af_tasks.report.cost import RunCost, cost_markdown, cost_summary, load_pric
 from af_tasks.report.figure import compliance_figure, save_figure
 from af_tasks.report.loading import find_logs, load_samples, rich_progress
 from af_tasks.report.markdown import report_markdown
+from af_tasks.report.reliability import (
+    accounting_table,
+    agreement_table,
+    reliability_markdown,
+)
 from af_tasks.report.setups import write_setups
 from af_tasks.report.summary import summary_text
 from af_tasks.report.table import condition_table, gap_table, scorer_table
@@ -44,7 +49,7 @@ class Report:
     """The plain-language summary (also in ``summary.md``)."""
     paths: dict[str, Path] = field(default_factory=dict)
     """Written files by kind: table_md, table_csv, gaps_csv, scorers_csv, cost_csv, png, svg,
-    summary."""
+    summary, accounting_csv, agreement_csv (with both tag and judge labels)."""
     cost: RunCost | None = None
     """Requests, tokens and price per model and role (:mod:`af_tasks.report.cost`)."""
 
@@ -71,8 +76,8 @@ def build_report(
     Args:
         paths: Log folders (searched recursively) and/or log files.
         out: Output folder; default ``af_report/`` next to the logs (:func:`default_output`).
-        compliance: Compliance scorer: ``auto`` (``compliance`` if present, else
-            ``compliance_rubric``) or a scorer name.
+        compliance: Compliance scorer: ``auto`` (the one labelling the most samples, never
+            one whose labels are all missing; the notes say which) or a scorer name.
         af: Alignment-faking classifier: ``auto`` (first present of ``af_votes``,
             ``af_paper``, ``af_heuristic``) or a scorer name.
         progress: Show a progress bar while reading logs; None shows it on a terminal.
@@ -103,7 +108,11 @@ def build_report(
         )
     used = loaded.runs.loc[loaded.runs["used"], "log"].astype(str).tolist()
     spent = run_cost(used, len(loaded.samples), price_table) if cost else None
+    accounting, agreement = accounting_table(loaded.samples), agreement_table(loaded.samples)
+    reliability = reliability_markdown(accounting, agreement)
     summary = summary_text(gaps, conditions, notes)
+    if reliability:
+        summary += "\n" + reliability
     if spent is not None:
         summary += "\n\n" + cost_summary(spent) + "\n"
 
@@ -118,6 +127,13 @@ def build_report(
     }
     png, svg = save_figure(compliance_figure(conditions, gaps), folder)
     markdown = report_markdown(gaps, conditions, scorers, notes, figure=png.name)
+    if reliability:
+        markdown += "\n" + reliability
+    written["accounting_csv"] = folder / "accounting.csv"
+    accounting.to_csv(written["accounting_csv"], index=False)
+    if not agreement.empty:
+        written["agreement_csv"] = folder / "agreement.csv"
+        agreement.to_csv(written["agreement_csv"], index=False)
     if spent is not None:
         markdown += "\n" + cost_markdown(spent)
         written["cost_csv"] = folder / "cost.csv"
