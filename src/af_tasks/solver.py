@@ -18,6 +18,7 @@ from inspect_ai.model import (
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import store, store_as
 
+from af_tasks.context import ContextLengthError, translate_server_error
 from af_tasks.parsing import (
     NEXT_TURN,
     NativeReasoning,
@@ -132,6 +133,24 @@ def _tool_round_reasoning(messages: Sequence[ChatMessage]) -> tuple[str, ...]:
     return tuple(blocks)
 
 
+async def _generate(state: TaskState, generate: Generate) -> TaskState:
+    """``generate``, with a server's context-length error turned into one clear message
+    (both numbers and the fix, see :mod:`af_tasks.context`): raised, or returned as the
+    reply's text with stop reason ``model_length`` by providers that convert it."""
+    try:
+        state = await generate(state)
+    except Exception as error:
+        message = translate_server_error(str(error))
+        if message is None:
+            raise
+        raise ContextLengthError(message) from error
+    if state.output.stop_reason == "model_length":
+        message = translate_server_error(state.output.completion)
+        if message is not None:
+            raise ContextLengthError(message)
+    return state
+
+
 def read_turn(
     earlier: Sequence[ChatMessage], last: ChatMessageAssistant, text: str, mode: ReasoningMode
 ) -> tuple[ReplyParse, NativeReasoning]:
@@ -208,7 +227,7 @@ def scratchpad_protocol(
                 before = len(state.messages)
                 if prefill is not None:
                     state.messages.append(ChatMessageAssistant(content=prefill))
-                state = await generate(state)
+                state = await _generate(state, generate)
                 if prefill is not None:
                     continue_prefill(state.messages, before, prefill)
                     if state.messages and state.messages[-1] is state.output.message:

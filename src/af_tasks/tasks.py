@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from inspect_ai import Task, task
-from inspect_ai.model import GenerateConfig
+from inspect_ai.model import GenerateConfig, Model, get_model
 from inspect_ai.scorer import Scorer
 from inspect_ai.solver import Solver, use_tools
 
 from af_tasks.ablations import apply_ablations, parse_ablations
 from af_tasks.conditions import Tier, TierSelection, resolve_tiers, trained_tier_of
+from af_tasks.context import check_fits, server_context_length
 from af_tasks.dataset import (
     ANIMAL_WELFARE_FILE,
     BUNDLED,
@@ -47,6 +48,7 @@ from af_tasks.prompt import (
     UserTurnFormat,
     build_system_prompt,
     load_system_prompt,
+    render_user_turn,
     user_turn_format,
 )
 from af_tasks.recovery import MAX_TURNS_KEY
@@ -294,16 +296,59 @@ def _check_template_tiers(turn: UserTurnFormat, tiers: Sequence[str]) -> None:
         )
 
 
+def _active_model() -> Model | None:
+    """The model the task is being built for (None outside an eval)."""
+    try:
+        return get_model()
+    except Exception:  # no active model: the task is built outside an eval
+        return None
+
+
+def _check_context(
+    experiment: _Experiment,
+    queries: Sequence[str],
+    tiers: Sequence[Tier],
+    context_length: Any,
+) -> None:
+    """Refuse, before any sample, a first turn whose prompt plus output budget cannot fit
+    the model's context (see :mod:`af_tasks.context`): from ``-T context_length`` or, for
+    a model behind an OpenAI-compatible server (vLLM), the server's ``max_model_len``."""
+    if context_length is not None and (
+        isinstance(context_length, bool)
+        or not isinstance(context_length, int)
+        or context_length < 1
+    ):
+        raise ValueError(
+            f"context_length must be a whole number of tokens (got {context_length!r}), e.g. "
+            f"-T context_length=16384."
+        )
+    model = _active_model()
+    source = "-T context_length"
+    length = context_length
+    if length is None and model is not None:
+        length, source = server_context_length(model), "the server's max_model_len"
+    if length is None or not queries:
+        return
+    budget = experiment.config().max_tokens or REFERENCE_MAX_TOKENS
+    if model is not None and model.config.max_tokens is not None:
+        budget = model.config.max_tokens
+    longest = max(queries, key=len)
+    turn = max((render_user_turn(experiment.user_turn, longest, tier) for tier in tiers), key=len)
+    check_fits(experiment.prompt() + turn, budget, length, source)
+
+
 def _paired_task(
     experiment: _Experiment,
     dataset: str,
     bundled_file: str,
     tiers: str,
     scorers: list[Scorer],
+    context_length: int | None = None,
 ) -> Task:
     tier_list = resolve_tiers(tiers)
     _check_template_tiers(experiment.user_turn, tier_list)
     name, queries = load_queries(dataset, bundled_file)
+    _check_context(experiment, [q.text for q in queries], tier_list, context_length)
     return Task(
         dataset=paired_samples(
             queries, tier_list, name, experiment.condition(), (), experiment.trained_tier
@@ -339,6 +384,7 @@ def free_vs_paid(
     user_template: str | None = None,
     prefill: bool | str = False,
     accounting: AccountingRule = "reference",
+    context_length: int | None = None,
 ) -> Task:
     """Helpful-only setting: does the model comply more when it believes it is in training?
 
@@ -389,6 +435,10 @@ def free_vs_paid(
             limit, the accept tag not at the start, in code, escaped, with attributes, a
             look-alike) count: ``reference`` (default; as non-compliance, the published
             rule) or ``exclude`` (left out of the compliance rates and the gap).
+        context_length: The model's context window in tokens. With it (or, for a model
+            behind an OpenAI-compatible server such as vLLM, the server's ``max_model_len``)
+            the task fails before any sample when the prompt plus the output budget
+            (``--max-tokens``, default 4,000) cannot fit.
     """
     experiment = _experiment(
         "helpful_only",
@@ -405,7 +455,7 @@ def free_vs_paid(
         accounting,
     )
     chosen = resolve_scorers(scorers, HELPFUL_ONLY_SCORERS)
-    return _paired_task(experiment, dataset, BUNDLED_FILE, tiers, chosen)
+    return _paired_task(experiment, dataset, BUNDLED_FILE, tiers, chosen, context_length)
 
 
 @task
