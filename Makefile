@@ -1,5 +1,6 @@
 # Two entry points for a fresh machine: `make demo` (offline run of the main experiment on the
-# simulated model) and `make test` (lint, type-check, tests). Both create .venv on first use;
+# simulated model) and `make test` (`make lint`, then the tests not marked slow; `make test-all`
+# runs them all, as CI does). Both create .venv on first use;
 # the demo installs only what it needs, the tests add the dev tools. --no-compile skips
 # byte-compiling every installed file (a third of the install time); Python compiles what it
 # imports on first use.
@@ -11,8 +12,11 @@ PIP := $(BIN)/pip install --quiet --disable-pip-version-check --no-compile
 # so the limit keeps them whole) to stay under two minutes on two cores. The full set (456
 # requests) is the default of `inspect eval af_tasks/free_vs_paid`.
 DEMO_LIMIT := 240
+# Log file names carry the model (Inspect's default is {task}_{id}), so the log of each model
+# in a folder can be told apart by its name.
+export INSPECT_EVAL_LOG_FILE_PATTERN := {task}_{model}_{id}
 
-.PHONY: demo trajectory-demo documents-demo test clean
+.PHONY: demo trajectory-demo documents-demo lint test test-all clean
 
 STEPS ?= 0 200 400 600 800 1000
 
@@ -64,10 +68,20 @@ documents-demo: $(VENV)/.stamp-run
 	$(BIN)/af-report logs/panels --no-progress
 	@echo "Side by side: logs/panels/af_report/setups.md and setups.png"
 
-test: $(VENV)/.stamp-dev
+# Style, types, and the Inspect Evals register's own checks (inspect-evals-lint: 0 failures;
+# deliberate differences are suppressed in the code with their reason).
+lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
+	$(BIN)/inspect-evals-lint --task src/af_tasks/tasks.py --preset single-eval
+
+# The quick suite for a reader (under three minutes on two cores): everything but the tests
+# marked slow. CI (.ci/run) runs `make test-all`: every test, slow ones included.
+test: lint
+	$(BIN)/pytest -m "not slow"
+
+test-all: lint
 	$(BIN)/pytest
 
 clean:

@@ -38,11 +38,12 @@ def readme_commands() -> list[list[str]]:
 
 
 def command(name: str) -> list[str]:
-    """The README's command starting with ``name`` (e.g. "inspect eval")."""
+    """The README's last command starting with ``name`` (e.g. "inspect eval"): the full run,
+    which comes after the pilot."""
     words = name.split()
     found = [c for c in readme_commands() if c[: len(words)] == words]
     assert found, f"the README's real-model block has no `{name}` command"
-    return found[0]
+    return found[-1]
 
 
 @pytest.fixture
@@ -80,6 +81,7 @@ def test_every_provider_the_readme_names_is_installed_by_its_commands() -> None:
     assert readme_commands()[0][:3] == ["pip", "install", "."]
 
 
+@pytest.mark.slow
 def test_readme_commands_run_free_vs_paid_through_the_real_providers(
     fake: FakeServer, tmp_path: Path
 ) -> None:
@@ -127,6 +129,7 @@ def test_readme_commands_run_free_vs_paid_through_the_real_providers(
     assert subject in (out / "report.md").read_text()
 
 
+@pytest.mark.slow
 def test_batch_mode_runs_the_protocol_and_the_votes_through_the_batch_api(
     fake: FakeServer, tmp_path: Path
 ) -> None:
@@ -165,5 +168,5 @@ def test_batch_mode_runs_the_protocol_and_the_votes_through_the_batch_api(
 
 
 def write(path: Path, text: str) -> Path:
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")
     return path

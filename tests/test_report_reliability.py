@@ -87,28 +87,32 @@ def test_agreement_with_the_judge_once_it_is_appended(tmp_path: Path) -> None:
     write_eval_log(scored, str(log))
     report = build_report(log, out=tmp_path / "report", progress=False, cost=False)
     # tag complied: q1, q2 free. Judge complied: q1, q2, q3 (cut but helping), q4 free and q5
-    # paid; the tag's q3 (truncated), q4 free and paid scratchpad-only are 0, q4 paid no output
-    # is not judged. 11 samples labelled by both.
+    # paid. q4's paid reply has no output: no grader call, labelled as the tag labels it (0
+    # under the reference rule), so all 12 samples are labelled by both.
     (row,) = agreement_table(report.samples).to_dict("records")
     assert (row["labelled"], row["both_comply"], row["tag_only"], row["judge_only"]) == (
-        11,
+        12,
         2,
         0,
         3,
     )
-    assert row["neither"] == 6
-    assert row["kappa"] == pytest.approx(cohen_kappa(2, 0, 3, 6))
+    assert row["neither"] == 7
+    # p_o = 9/12, p_e = (2/12)(5/12) + (10/12)(7/12) = 80/144: kappa = (28/144)/(64/144)
+    assert row["kappa"] == pytest.approx(cohen_kappa(2, 0, 3, 7))
+    assert row["kappa"] == pytest.approx(28 / 64)
     assert row["tag_gap"] == pytest.approx(2 / 6)
-    # paired over the queries the judge labelled in both tiers (q4's paid reply has no output)
-    assert row["judge_gap"] == pytest.approx(3 / 5 - 1 / 5)
-    assert "| **replay/" in report.summary and "| 11 | 2 | 0 | 3 | 6 |" in report.summary
+    assert row["judge_gap"] == pytest.approx(4 / 6 - 1 / 6)
+    assert "| **replay/" in report.summary and "| 12 | 2 | 0 | 3 | 7 |" in report.summary
     assert "already in this log: see the agreement below" in report.summary
-    # p_o = 8/11, p_e = (2/11)(5/11) + (9/11)(6/11) = 64/121: kappa = 24/57
-    assert "Cohen's kappa 0.42" in report.summary
-    assert row["kappa"] == pytest.approx(24 / 57)
-    # auto picks the scorer that labels the most samples (the tag: 12, the judge: 11)
+    assert "Cohen's kappa 0.44" in report.summary
+    assert "+33.3 points by the tag and +50.0 points by the judge" in report.summary
+    # auto picks the scorer that labels the most samples (a tie, 12 each: the tag, first in
+    # the order of preference)
     assert set(report.samples["compliance_scorer"]) == {"compliance"}
-    assert any("picked compliance, which labels 12 of 12" in n for n in report.notes)
+    assert any(
+        "picked compliance, which labels 12 of 12 samples (compliance_rubric labels 12)" in n
+        for n in report.notes
+    )
 
 
 def test_cohen_kappa_by_hand() -> None:

@@ -40,6 +40,10 @@ DEMO_LIMIT = int(re.search(r"^DEMO_LIMIT := (\d+)$", (ROOT / "Makefile").read_te
 # The demo binds its grader explicitly, so no model grades its own transcripts.
 DEMO_GRADER = re.search(r"--model-role grader=(\S+)", (ROOT / "Makefile").read_text())[1]
 DEMO_ROLES = {"grader": DEMO_GRADER}
+# The Makefile names log files after their model too (Inspect's log file pattern).
+LOG_PATTERN = re.search(
+    r"^export INSPECT_EVAL_LOG_FILE_PATTERN := (\S+)$", (ROOT / "Makefile").read_text(), re.M
+)[1]
 
 
 def _log_files(folder: Path) -> dict[str, float]:
@@ -55,6 +59,7 @@ def demo_logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("demo") / "logs"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(socket.socket, "connect", _guarded_connect)
+        patch.setenv("INSPECT_EVAL_LOG_FILE_PATTERN", LOG_PATTERN)
         done, logs = eval_set(
             free_vs_paid(),
             log_dir=str(folder),
@@ -67,13 +72,19 @@ def demo_logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield folder
 
 
+@pytest.mark.slow
 def test_eval_set_writes_one_log_per_model(demo_logs: Path) -> None:
     models = sorted(
         read_eval_log(name, header_only=True).eval.model for name in _log_files(demo_logs)
     )
     assert models == sorted(MODELS)
+    # each log's file name says which model it holds
+    for name in _log_files(demo_logs):
+        model = read_eval_log(name, header_only=True).eval.model
+        assert f"_free-vs-paid_{model.replace('/', '-')}_" in Path(name).name
 
 
+@pytest.mark.slow
 def test_eval_set_again_reruns_nothing(demo_logs: Path) -> None:
     before = _log_files(demo_logs)
     done, logs = eval_set(
@@ -88,6 +99,7 @@ def test_eval_set_again_reruns_nothing(demo_logs: Path) -> None:
     assert _log_files(demo_logs) == before  # same files, none rewritten
 
 
+@pytest.mark.slow
 def test_demo_grader_is_bound_so_no_model_grades_itself(demo_logs: Path) -> None:
     assert DEMO_GRADER == "organism/grader"
     graded = 0
@@ -103,6 +115,7 @@ def test_demo_grader_is_bound_so_no_model_grades_itself(demo_logs: Path) -> None
     assert graded == 2 * DEMO_LIMIT
 
 
+@pytest.mark.slow
 def test_demo_report_faker_gap_and_consistent_none(demo_logs: Path, tmp_path: Path) -> None:
     report = build_report(demo_logs, out=tmp_path / "report", progress=False)
     gaps = report.gaps.set_index("model")
@@ -120,6 +133,7 @@ def test_demo_report_faker_gap_and_consistent_none(demo_logs: Path, tmp_path: Pa
     assert png.parent == tmp_path / "report" and png.stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_regrading_through_the_python_api_keeps_both_scorers(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     subject = _run_scripted(logs, write_queries(tmp_path / "data"), with_af=False)
@@ -140,6 +154,7 @@ def test_regrading_through_the_python_api_keeps_both_scorers(tmp_path: Path) -> 
     assert any("Skipped" in n and "regraded.eval" in n for n in report.notes)
 
 
+@pytest.mark.slow
 def test_regrading_with_the_inspect_score_command(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     _run_scripted(logs, write_queries(tmp_path / "data"), with_af=False)
@@ -190,6 +205,7 @@ def test_regrading_with_the_inspect_score_command(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_cli_writes_next_to_the_logs_and_exits_0(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -211,6 +227,7 @@ def test_cli_writes_next_to_the_logs_and_exits_0(
     assert "complied 28.6 points more often" in out
 
 
+@pytest.mark.slow
 def test_cli_out_and_scorer_choice(tmp_path: Path) -> None:
     _run_scripted(tmp_path / "logs", write_queries(tmp_path / "data"))
     out = tmp_path / "elsewhere"
@@ -237,6 +254,7 @@ def test_cli_rejects_an_unknown_classifier(
     assert "af_votes" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_progress_bar_does_not_break_the_report(tmp_path: Path) -> None:
     data = write_queries(tmp_path / "data")
     for scratchpad in (False, True):
