@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from af_tasks.report import columns as C
@@ -103,10 +105,12 @@ def report_markdown(
     scorers: pd.DataFrame,
     notes: list[str],
     figure: str | None = None,
+    figures: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The whole Markdown report: gap table, figure, per-condition table, scorers, notes.
 
-    ``figure`` is the figure's file name (linked next to the report); a run of the offline
+    ``figure`` is the figure's file name (linked next to the report), or ``figures`` the
+    captions and file names of one figure per task and setting; a run of the offline
     simulator (``organism/...``) adds its caveat right under the title.
     """
     simulated = gaps["model"].astype(str).str.startswith(C.SIMULATED_MODEL_PREFIX).any()
@@ -131,6 +135,8 @@ def report_markdown(
     ]
     if figure:
         parts += [f"![Refusal and compliance per condition]({figure})", ""]
+    for caption, file in figures:  # one figure per task and setting
+        parts += [f"![{caption}]({file})", ""]
     parts += [
         "## Per condition",
         "",
