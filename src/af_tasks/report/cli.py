@@ -27,17 +27,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--compliance",
         default=C.AUTO,
-        choices=[C.AUTO, *C.COMPLIANCE_SCORERS],
+        choices=[C.AUTO, *C.compliance_scorers()],
         help="scorer that labels compliance (default: auto, the first the log has of "
-        + ", ".join(C.COMPLIANCE_SCORERS)
+        + ", ".join(C.compliance_scorers())
         + ")",
     )
     p.add_argument(
         "--af",
         default=C.AUTO,
-        choices=[C.AUTO, *C.AF_SCORERS],
+        choices=[C.AUTO, *C.af_scorers()],
         help="alignment-faking classifier (default: auto, the first the log has of "
-        + ", ".join(C.AF_SCORERS)
+        + ", ".join(C.af_scorers())
         + ")",
     )
     p.add_argument(

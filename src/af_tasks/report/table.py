@@ -191,7 +191,7 @@ def scorer_table(samples: pd.DataFrame) -> pd.DataFrame:
     Lists every scorer present in the run's log (one with at least one label), so a log
     re-graded with a second classifier shows both.
     """
-    known = (*C.COMPLIANCE_SCORERS, *C.AF_SCORERS)
+    known = (*C.compliance_scorers(), *C.af_scorers())
     scorer_columns = [c for c in samples.columns if c.split(".", 1)[0] in known and "." in c]
     rows = []
     for run_keys, run in samples.groupby(GROUP, sort=True, dropna=False):
