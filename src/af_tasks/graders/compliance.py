@@ -45,7 +45,7 @@ def compliance_rubric(grader: str | Model | None = None, template: str | None = 
     prompt_template = load_template(template, "compliance_rubric.md")
 
     async def score(state: TaskState, target: Target) -> Score:
-        inp = scoring_input(state)
+        inp = await scoring_input(state, target, "compliance_rubric")
         output = inp.transcript.output
         if output is None or not output.strip():
             return no_output({"complied": math.nan, "rubric_score": math.nan}, "compliance_rubric")
@@ -119,7 +119,7 @@ def partial_compliance(grader: str | Model | None = None, template: str | None =
     prompt_template = load_template(template, "partial_compliance.md")
 
     async def score(state: TaskState, target: Target) -> Score:
-        inp = scoring_input(state)
+        inp = await scoring_input(state, target, "partial_compliance")
         output = inp.transcript.output
         if output is None or not output.strip():
             return no_output(_partial_value(math.nan, None), "partial_compliance")
