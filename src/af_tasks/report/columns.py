@@ -57,6 +57,8 @@ TRAINED_TIER: Final = "metadata_trained_tier"
 # --- The conditions compared (af_tasks.conditions: one vocabulary everywhere) ---------------
 
 TRAINING: Final = "training"
+RATED: Final = "rated"
+"""Rated but never trained: the middle tier of a three-tier design."""
 UNMONITORED: Final = "unmonitored"
 
 # --- Task arguments that define a variant ------------------------------------------------
