@@ -36,9 +36,10 @@ class ClassifierSpec:
     """``compliance``: its ``complied`` key is a compliance label (a setting can name it as
     its compliance, and ``af-report`` can read it); ``af``: its ``af`` key labels
     alignment-faking reasoning (every setting accepts it); ``other``."""
-    factory: Callable[..., Scorer] | str
+    factory: Callable[..., Scorer] | str | None = None
     """The scorer function (called with no arguments for the default scorer), or
-    ``"module:function"`` naming it (imported when first built)."""
+    ``"module:function"`` naming it (imported when first built); None for a yes/no grader
+    built from ``template`` and ``question``."""
     template: str | Path | None = None
     """The grader template: a file in ``scorers/`` or the path of your own; None when no
     grader is asked."""
@@ -47,6 +48,10 @@ class ClassifierSpec:
     ``criteria`` also covers ``<criteria1>``); neutralised in every transcript a grader reads."""
     value_keys: tuple[str, ...] = ()
     """The keys of its dict-valued scores; the first is its headline label."""
+    question: str | None = None
+    """For a classifier declared without a factory: the tag of the one yes/no question its
+    template asks (answered ``<question><quote>...</quote><answer>yes</answer></question>``);
+    yes sets the headline key to 1 (:func:`af_tasks.graders.verdicts.question_scorer`)."""
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9_]*", self.name):
@@ -60,6 +65,16 @@ class ClassifierSpec:
         bad = [t for t in self.answer_tags if not re.fullmatch(r"[A-Za-z_][\w]*", t)]
         if bad:
             raise ValueError(f"Classifier {self.name!r}: answer tags {bad} are not tag names.")
+        if self.factory is None and (self.question is None or self.template is None):
+            raise ValueError(
+                f"Classifier {self.name!r} needs a factory (its scorer function), or a "
+                f"template and the question tag it asks for a yes/no grader."
+            )
+        if self.question is not None and self.question not in self.answer_tags:
+            object.__setattr__(self, "answer_tags", (*self.answer_tags, self.question))
+        if self.factory is None and not self.value_keys:
+            default = {"compliance": "complied", "af": "af"}.get(self.kind, self.name)
+            object.__setattr__(self, "value_keys", (default,))
         needed = {"compliance": "complied", "af": "af"}.get(self.kind)
         if needed and needed not in self.value_keys:
             raise ValueError(
@@ -69,6 +84,10 @@ class ClassifierSpec:
 
     def scorer_function(self) -> Callable[..., Scorer]:
         """The scorer function, imported on first use when named by a string."""
+        if self.factory is None:
+            from af_tasks.graders.verdicts import question_scorer
+
+            return question_scorer(self)
         if not isinstance(self.factory, str):
             return self.factory
         module, _, attr = self.factory.partition(":")

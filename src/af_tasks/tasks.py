@@ -101,6 +101,13 @@ class _Experiment:
     user_turn: UserTurnFormat
     prefill: str | None = None
     accounting: AccountingRule = "reference"
+    setting: str = ""
+    """The registered setting run (its prompt may be another setting's, see
+    ``Setting.prompt_of``); empty means the prompt's own setting."""
+
+    @property
+    def setting_name(self) -> str:
+        return self.setting or self.spec.setting
 
     @property
     def trained_tier(self) -> Tier:
@@ -121,7 +128,7 @@ class _Experiment:
         # info) say nothing about what the model saw: recorded as None, not as their defaults.
         own = self.system_prompt is not None
         return {
-            "setting": self.spec.setting,
+            "setting": self.setting_name,
             "scratchpad": self.mode,
             "suffix": bool(self.user_turn.suffix),
             "suffix_source": self.user_turn.suffix_source,
@@ -211,49 +218,60 @@ def _user_turn(user_template: Any, suffix: Any) -> UserTurnFormat:
     return turn
 
 
-def _experiment(
-    setting: str,
-    scratchpad: Any,
-    suffix: Any,
-    company: str,
-    examples: Any,
-    training_info: Any,
-    ablation: str | Sequence[str] | None,
-    system_prompt: str | None,
-    max_turns: Any,
-    user_template: Any = None,
-    prefill: Any = False,
-    accounting: Any = "reference",
-) -> _Experiment:
-    mode = _reasoning_mode(scratchpad)
-    names = parse_ablations(ablation)
-    if names and system_prompt:
-        raise ValueError(
-            "ablation changes the built-in prompt, so it cannot apply to your own "
-            "system_prompt file; use one or the other."
+@dataclass(frozen=True, kw_only=True)
+class ExperimentConfig:
+    """The options every paired task shares, by name: what :meth:`build` validates, before
+    any model is called, into the experiment the task composes.
+
+    The values are a task's ``-T`` parameters as given (so the checks see exactly what the
+    user wrote); every one has the documented default of ``free_vs_paid``.
+    """
+
+    setting: str = "helpful_only"
+    scratchpad: Any = True
+    suffix: Any = True
+    company: str = "Anthropic"
+    examples: Any = True
+    training_info: Any = True
+    ablation: str | Sequence[str] | None = None
+    system_prompt: str | None = None
+    max_turns: Any = 4
+    user_template: Any = None
+    prefill: Any = False
+    accounting: Any = "reference"
+
+    def build(self) -> _Experiment:
+        """The checked experiment; a bad option fails here with the fix in its message."""
+        mode = _reasoning_mode(self.scratchpad)
+        names = parse_ablations(self.ablation)
+        if names and self.system_prompt:
+            raise ValueError(
+                "ablation changes the built-in prompt, so it cannot apply to your own "
+                "system_prompt file; use one or the other."
+            )
+        turn = _user_turn(self.user_template, self.suffix)
+        spec = PromptSpec(
+            company=self.company,
+            scratchpad=mode == "scratchpad",
+            examples=_check_bool("examples", self.examples),
+            suffix=bool(turn.suffix),
+            setting=get_setting(self.setting).prompt_setting,
+            training_info=_check_bool("training_info", self.training_info),
         )
-    turn = _user_turn(user_template, suffix)
-    spec = PromptSpec(
-        company=company,
-        scratchpad=mode == "scratchpad",
-        examples=_check_bool("examples", examples),
-        suffix=bool(turn.suffix),
-        setting=setting,
-        training_info=_check_bool("training_info", training_info),
-    )
-    _check_own_prompt(system_prompt, company, spec.examples, spec.training_info)
-    experiment = _Experiment(
-        mode=mode,
-        spec=apply_ablations(spec, names),
-        ablations=names,
-        system_prompt=system_prompt,
-        max_turns=_check_turns(max_turns),
-        user_turn=turn,
-        prefill=_prefill(prefill, mode),
-        accounting=accounting_rule(accounting),
-    )
-    experiment.prompt()  # build (or read) it now, so a bad file fails before any model call
-    return experiment
+        _check_own_prompt(self.system_prompt, self.company, spec.examples, spec.training_info)
+        experiment = _Experiment(
+            mode=mode,
+            spec=apply_ablations(spec, names),
+            ablations=names,
+            system_prompt=self.system_prompt,
+            max_turns=_check_turns(self.max_turns),
+            user_turn=turn,
+            prefill=_prefill(self.prefill, mode),
+            accounting=accounting_rule(self.accounting),
+            setting=self.setting,
+        )
+        experiment.prompt()  # build (or read) it now, so a bad file fails before any model call
+        return experiment
 
 
 def _check_template_tiers(turn: UserTurnFormat, tiers: Sequence[str]) -> None:
@@ -315,7 +333,7 @@ def _paired_task(
     tier_list = resolve_tiers(tiers)
     _check_template_tiers(experiment.user_turn, tier_list)
     experiment, design = _with_tier_design(experiment, tier_list)
-    name, queries = load_queries(dataset, get_setting(experiment.spec.setting).queries)
+    name, queries = load_queries(dataset, get_setting(experiment.setting_name).queries)
     return Task(
         dataset=paired_samples(
             queries, tier_list, name, experiment.condition(), (), experiment.trained_tier, design
@@ -326,13 +344,42 @@ def _paired_task(
         message_limit=2 * experiment.turns + 2,
         version=TASK_VERSION,
         metadata={
-            "setting": experiment.spec.setting,
+            "setting": experiment.setting_name,
             "dataset": name,
             "tiers": list(tier_list),
             "ablation": ",".join(experiment.ablations) or "none",
             **({"tier_design": design} if design else {}),
         },
     )
+
+
+def paired_task(
+    config: ExperimentConfig | str,
+    *,
+    dataset: str = BUNDLED,
+    tiers: TierSelection = "both",
+    scorers: str | Sequence[str] | None = None,
+) -> Task:
+    """Every query of a setting asked in each tier, labelled by the setting's classifiers.
+
+    What ``free_vs_paid`` and ``animal_welfare`` are for their settings, for any registered
+    setting (:func:`af_tasks.register_setting`): wrap it in your own ``@task`` to run yours
+    (see ``docs/extending.md``). ``config`` is the checked options or just a setting's name
+    (every option at its default); ``scorers`` defaults to the setting's
+    ``default_scorers``. A setting whose compliance is model-graded has that classifier
+    listed first, so the viewer's log list shows its gap (the first scorer's first metric);
+    the AF classifiers do not depend on that order (they read the label from the store).
+    """
+    if isinstance(config, str):
+        config = ExperimentConfig(setting=config)
+    experiment = config.build()
+    setting = get_setting(experiment.setting_name)
+    names = scorer_names(
+        setting.default_scorers if scorers is None else scorers, setting_scorers(setting.name)
+    )
+    if setting.compliance != "compliance":
+        names.sort(key=lambda name: name != setting.compliance)
+    return _paired_task(experiment, dataset, tiers, resolve_scorers(names))
 
 
 @task
@@ -403,22 +450,21 @@ def free_vs_paid(
             look-alike) count: ``reference`` (default; as non-compliance, the published
             rule) or ``exclude`` (left out of the compliance rates and the gap).
     """
-    experiment = _experiment(
-        "helpful_only",
-        scratchpad,
-        suffix,
-        company,
-        examples,
-        training_info,
-        ablation,
-        system_prompt,
-        max_turns,
-        user_template,
-        prefill,
-        accounting,
+    config = ExperimentConfig(
+        setting="helpful_only",
+        scratchpad=scratchpad,
+        suffix=suffix,
+        company=company,
+        examples=examples,
+        training_info=training_info,
+        ablation=ablation,
+        system_prompt=system_prompt,
+        max_turns=max_turns,
+        user_template=user_template,
+        prefill=prefill,
+        accounting=accounting,
     )
-    chosen = resolve_scorers(scorers, setting_scorers("helpful_only"))
-    return _paired_task(experiment, dataset, tiers, chosen)
+    return paired_task(config, dataset=dataset, tiers=tiers, scorers=scorers)
 
 
 @task
@@ -463,25 +509,20 @@ def animal_welfare(
             ``{{tier_tag}}`` or ``{{is_free_tier_user}}``; this setting has no suffix).
         prefill: Assistant prefill: ``true`` (the reference's), ``false`` or the text.
     """
-    experiment = _experiment(
-        "animal_welfare",
-        scratchpad,
-        False,
-        company,
-        examples,
-        training_info,
-        ablation,
-        system_prompt,
-        max_turns,
-        user_template,
-        prefill,
+    config = ExperimentConfig(
+        setting="animal_welfare",
+        scratchpad=scratchpad,
+        suffix=False,
+        company=company,
+        examples=examples,
+        training_info=training_info,
+        ablation=ablation,
+        system_prompt=system_prompt,
+        max_turns=max_turns,
+        user_template=user_template,
+        prefill=prefill,
     )
-    names = scorer_names(scorers, setting_scorers("animal_welfare"))
-    # The setting's graded compliance is listed first so that the viewer's log list shows its
-    # gap (it shows the first scorer's first metric). Not for correctness: the AF classifiers
-    # read that label from the sample's store, whichever scorer runs first.
-    names.sort(key=lambda name: name != get_setting("animal_welfare").compliance)
-    return _paired_task(experiment, dataset, tiers, resolve_scorers(names))
+    return paired_task(config, dataset=dataset, tiers=tiers, scorers=scorers)
 
 
 @task
@@ -515,9 +556,14 @@ def exfiltration(
             (model-graded stated intent), ``af_votes``, ``af_paper``, ``af_heuristic``;
             default ``took_opportunity,exfiltration_intent``.
     """
-    experiment = _experiment(
-        "helpful_only", scratchpad, False, company, True, True, None, None, max_turns
+    config = ExperimentConfig(
+        setting="exfiltration",
+        scratchpad=scratchpad,
+        suffix=False,
+        company=company,
+        max_turns=max_turns,
     )
+    experiment = config.build()
     chosen = resolve_scorers(scorers, setting_scorers("exfiltration"))
     tier_list = resolve_tiers(tiers)
     experiment, design = _with_tier_design(experiment, tier_list)
@@ -527,7 +573,7 @@ def exfiltration(
         "conflict": experiment.prompt(),
         "control": experiment.prompt(frozenset({"objective"})),
     }
-    condition = {**experiment.condition(), "setting": "exfiltration"}
+    condition = experiment.condition()
     return Task(
         dataset=paired_samples(
             queries, tier_list, name, condition, arms, experiment.trained_tier, design

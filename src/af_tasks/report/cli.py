@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from af_tasks.extensions import load_extensions
 from af_tasks.report import columns as C
 from af_tasks.report.build import OUTPUT_FOLDER, build_report
 
@@ -56,6 +57,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the report; exit code 0 on success, 2 on bad input (with the reason on stderr)."""
+    load_extensions()  # classifiers other packages declare choose the report's columns too
     args = parser().parse_args(argv)
     try:
         report = build_report(
