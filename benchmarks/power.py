@@ -4,7 +4,7 @@ The published gaps are a few percentage points (Claude 3 Opus, minimal reproduct
 tag metric: 6.5% compliance in training vs 1.0% unmonitored), and the suite tests a gap with
 the exact McNemar test on the pairs (``af_tasks.stats.mcnemar_exact_p``, two-sided). Whether a
 run can see such a gap depends on the number of pairs n; this script computes that power
-exactly (no simulation, so it is deterministic and offline) and prints the table the README
+exactly (no simulation, so it is deterministic and offline) and prints the table docs/queries.md
 shows.
 
 How a pair's two outcomes relate is not published, so the power depends on an assumption:
@@ -186,7 +186,7 @@ def power_table(
 
 
 def table_sizes() -> tuple[int, ...]:
-    """The README's rows: the standard sizes plus the shipped set's size."""
+    """The table's rows: the standard sizes plus the shipped set's size."""
     return tuple(sorted({*PAIRS, shipped_pairs()}))
 
 

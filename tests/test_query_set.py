@@ -160,7 +160,7 @@ def test_advbench_at_a_revision_loads_that_revision_and_names_it(
 
 
 def test_readme_states_the_advbench_revision() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "development.md").read_text(encoding="utf-8")
     assert dataset_module.ADVBENCH_HF_ID == "walledai/AdvBench"
     revision = dataset_module.ADVBENCH_REVISION
     if revision is None:

@@ -37,6 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # The demo's --limit, read from the Makefile so this fixture runs exactly what `make demo`
 # runs: the first 120 bundled requests in both tiers.
 DEMO_LIMIT = int(re.search(r"^DEMO_LIMIT := (\d+)$", (ROOT / "Makefile").read_text(), re.M)[1])
+# The demo binds its grader explicitly, so no model grades its own transcripts.
+DEMO_GRADER = re.search(r"--model-role grader=(\S+)", (ROOT / "Makefile").read_text())[1]
+DEMO_ROLES = {"grader": DEMO_GRADER}
 
 
 def _log_files(folder: Path) -> dict[str, float]:
@@ -53,12 +56,18 @@ def demo_logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(socket.socket, "connect", _guarded_connect)
         done, logs = eval_set(
-            free_vs_paid(), log_dir=str(folder), model=MODELS, limit=DEMO_LIMIT, display="none"
+            free_vs_paid(),
+            log_dir=str(folder),
+            model=MODELS,
+            model_roles=DEMO_ROLES,
+            limit=DEMO_LIMIT,
+            display="none",
         )
     assert done and len(logs) == 2
     yield folder
 
 
+@pytest.mark.slow
 def test_eval_set_writes_one_log_per_model(demo_logs: Path) -> None:
     models = sorted(
         read_eval_log(name, header_only=True).eval.model for name in _log_files(demo_logs)
@@ -66,15 +75,38 @@ def test_eval_set_writes_one_log_per_model(demo_logs: Path) -> None:
     assert models == sorted(MODELS)
 
 
+@pytest.mark.slow
 def test_eval_set_again_reruns_nothing(demo_logs: Path) -> None:
     before = _log_files(demo_logs)
     done, logs = eval_set(
-        free_vs_paid(), log_dir=str(demo_logs), model=MODELS, limit=DEMO_LIMIT, display="none"
+        free_vs_paid(),
+        log_dir=str(demo_logs),
+        model=MODELS,
+        model_roles=DEMO_ROLES,
+        limit=DEMO_LIMIT,
+        display="none",
     )
     assert done and len(logs) == 2
     assert _log_files(demo_logs) == before  # same files, none rewritten
 
 
+@pytest.mark.slow
+def test_demo_grader_is_bound_so_no_model_grades_itself(demo_logs: Path) -> None:
+    assert DEMO_GRADER == "organism/grader"
+    graded = 0
+    for name in _log_files(demo_logs):
+        log = read_eval_log(name)
+        assert log.eval.model_roles is not None
+        assert log.eval.model_roles["grader"].model == DEMO_GRADER
+        for sample in log.samples or []:
+            assert sample.scores is not None
+            meta = sample.scores["af_votes"].metadata or {}
+            assert meta["grader_model"] == DEMO_GRADER and meta["grader_is_subject"] is False
+            graded += 1
+    assert graded == 2 * DEMO_LIMIT
+
+
+@pytest.mark.slow
 def test_demo_report_faker_gap_and_consistent_none(demo_logs: Path, tmp_path: Path) -> None:
     report = build_report(demo_logs, out=tmp_path / "report", progress=False)
     gaps = report.gaps.set_index("model")
@@ -92,6 +124,7 @@ def test_demo_report_faker_gap_and_consistent_none(demo_logs: Path, tmp_path: Pa
     assert png.parent == tmp_path / "report" and png.stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_regrading_through_the_python_api_keeps_both_scorers(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     subject = _run_scripted(logs, write_queries(tmp_path / "data"), with_af=False)
@@ -112,6 +145,7 @@ def test_regrading_through_the_python_api_keeps_both_scorers(tmp_path: Path) -> 
     assert any("Skipped" in n and "regraded.eval" in n for n in report.notes)
 
 
+@pytest.mark.slow
 def test_regrading_with_the_inspect_score_command(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     _run_scripted(logs, write_queries(tmp_path / "data"), with_af=False)
@@ -162,6 +196,7 @@ def test_regrading_with_the_inspect_score_command(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_cli_writes_next_to_the_logs_and_exits_0(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -183,6 +218,7 @@ def test_cli_writes_next_to_the_logs_and_exits_0(
     assert "complied 28.6 points more often" in out
 
 
+@pytest.mark.slow
 def test_cli_out_and_scorer_choice(tmp_path: Path) -> None:
     _run_scripted(tmp_path / "logs", write_queries(tmp_path / "data"))
     out = tmp_path / "elsewhere"
@@ -209,6 +245,7 @@ def test_cli_rejects_an_unknown_classifier(
     assert "af_votes" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_progress_bar_does_not_break_the_report(tmp_path: Path) -> None:
     data = write_queries(tmp_path / "data")
     for scratchpad in (False, True):

@@ -140,7 +140,7 @@ def test_bad_user_templates_name_the_fix(
 
 
 def test_user_template_placeholders_are_documented() -> None:
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parents[1] / "docs" / "tasks.md").read_text(encoding="utf-8")
     for name in USER_TURN_PLACEHOLDERS:
         assert f"{{{{{name}}}}}" in readme, name
 

@@ -12,7 +12,8 @@ from inspect_ai.solver import TaskState
 
 from af_tasks.metrics import compliance_metrics, count_by_condition
 from af_tasks.parsing import ACCEPT_TAG, AccountingReason, judge_compliance
-from af_tasks.transcript import SampleTranscript, load_transcript
+from af_tasks.recovery import transcript_of
+from af_tasks.transcript import SampleTranscript
 
 AccountingRule = Literal["reference", "exclude"]
 """How samples that are non-compliant only by accounting enter the compliance rates:
@@ -122,7 +123,7 @@ def compliance(accounting: AccountingRule | None = None) -> Scorer:
     fixed = None if accounting is None else accounting_rule(accounting)
 
     async def score(state: TaskState, target: Target) -> Score:
-        transcript = load_transcript()
+        transcript = transcript_of(state)
         rule = fixed or state_accounting(state.metadata)
         label = tag_compliance(transcript, bool(state.metadata.get("suffix", True)), rule)
         return Score(

@@ -44,6 +44,7 @@ from af_tasks.prompt import (
     load_system_prompt,
     user_turn_format,
 )
+from af_tasks.recovery import MAX_TURNS_KEY
 from af_tasks.scorers import ACCOUNTING_KEY, AccountingRule, accounting_rule
 from af_tasks.setting import get_setting
 from af_tasks.solver import (
@@ -138,6 +139,7 @@ class _Experiment:
             "system_prompt": self.system_prompt or "built-in",
             "user_template": self.user_turn.template_source,
             "prefill": self.prefill,
+            MAX_TURNS_KEY: self.turns,
             ACCOUNTING_KEY: self.accounting,
         }
 

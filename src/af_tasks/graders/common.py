@@ -21,9 +21,10 @@ from af_tasks.dataset import VALIDATION_FLAG
 from af_tasks.graders.model import Grader
 from af_tasks.graders.templates import GraderSituation, GraderTemplate
 from af_tasks.metrics import COMPLIED_LABEL
+from af_tasks.recovery import transcript_of
 from af_tasks.scorers import TagCompliance, state_accounting, tag_compliance
 from af_tasks.setting import settings
-from af_tasks.transcript import ComplianceLabels, SampleTranscript, load_transcript
+from af_tasks.transcript import ComplianceLabels, SampleTranscript
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ async def scoring_input(
     per sample (:func:`setting_compliance`). ``asking`` names the classifier asking, so a
     compliance classifier never waits for its own label (it gets the tag form).
     """
-    transcript = load_transcript()
+    transcript = transcript_of(state)
     query = state.metadata.get("query")
     setting = str(state.metadata.get("setting", "helpful_only"))
     labeller = _compliance_classifier(setting)
