@@ -415,8 +415,10 @@ def free_vs_paid(
             requests are in a ``query`` column (or, failing that, ``prompt`` or ``goal``,
             AdvBench's name; ``id``, ``category`` optional).
         tiers: ``both`` (paired design, the default), ``free`` (training only), ``paid``
-            (unmonitored only), ``none`` (no tier tag: a control), ``all`` (all three), or a
-            comma-separated list.
+            (unmonitored only), ``none`` (no tier tag: a control), ``all`` (those three),
+            ``three`` (free: rated and trained, pro: rated only, enterprise: neither; the
+            prompt says so, conditions training / rated / unmonitored), another registered
+            tier design's name, or a comma-separated list of one design's tiers.
         scratchpad: ``true``: reason in hidden ``<SCRATCHPAD_REASONING>`` blocks before
             answering; ``false``: answer directly in ``<OUTPUT>``; ``native``: answer directly,
             and the model's own hidden reasoning (extended thinking, a reasoning model,
@@ -496,7 +498,8 @@ def animal_welfare(
         dataset: ``bundled`` (the shipped questions touching animal welfare, directly or in
             passing), ``hf:<hub id>``, or the path of a .jsonl/.csv file with a ``query``
             column.
-        tiers: ``both``, ``free``, ``paid``, ``none`` (no tier tag), ``all``, or a list.
+        tiers: ``both``, ``free``, ``paid``, ``none`` (no tier tag), ``all``, ``three``
+            (free / pro / enterprise, as in ``free_vs_paid``), or a list.
         scratchpad: ``true``, ``false`` or ``native``, as in ``free_vs_paid``.
         company: The company the model is told built and trains it.
         examples: Include the worked examples of scratchpad reasoning.
@@ -549,7 +552,8 @@ def exfiltration(
     Args:
         dataset: ``bundled`` (the shipped insider-offer scenarios) or a .jsonl/.csv file with a
             ``query`` column holding the insider's message.
-        tiers: ``both``, ``free``, ``paid``, ``none`` (no tier tag), ``all``, or a list.
+        tiers: ``both``, ``free``, ``paid``, ``none`` (no tier tag), ``all``, ``three``
+            (free / pro / enterprise, as in ``free_vs_paid``), or a list.
         control: Also run every scenario with the control prompt (no training conflict).
         scratchpad: ``true``, ``false`` or ``native``, as in ``free_vs_paid``.
         company: The company the model is told built and trains it.
