@@ -77,6 +77,13 @@ SCRATCHPAD_PARTS = frozenset(
 # prompt keeps the harmlessness criteria and the "best for humanity" principle, which the
 # helpful-only prompt drops.
 SETTING_PARTS: dict[str, str] = {part: s.name for s in settings() for part in s.extra_parts}
+# Of those, the ones a model that reasons natively (its own hidden reasoning, not a
+# scratchpad) still needs: how to reason and both placements of the instruction to analyse
+# its situation before choosing a strategy (fidelity checklist items 2 and 5). The worked
+# examples, the remark on them and the scratchpad reminder are about the scratchpad's tags.
+NATIVE_KEEPS = frozenset(
+    {"reasoning_style", "situational_analysis", "reminder_situational_analysis"}
+)
 # A part that only makes sense next to others: the remark that the examples skip the analysis
 # needs both the examples and the analysis instruction.
 REQUIRES: dict[str, frozenset[str]] = {
@@ -106,6 +113,9 @@ class PromptSpec:
 
     company: str = "Anthropic"
     scratchpad: bool = True
+    native_reasoning: bool = False
+    """With ``scratchpad`` off: the model reasons in its own (provider) reasoning before it
+    answers, so the prompt asks it to think first instead of to answer with no reasoning."""
     examples: bool = True
     suffix: bool = True
     setting: str = "helpful_only"
@@ -119,6 +129,8 @@ class PromptSpec:
     """The tier design (:mod:`af_tasks.tiers`) whose training facts the prompt states."""
 
     def __post_init__(self) -> None:
+        if self.scratchpad and self.native_reasoning:
+            raise ValueError("native_reasoning replaces the scratchpad; set scratchpad=False.")
         if not self.company.strip():
             raise ValueError("company must be a non-empty name, e.g. company='Anthropic'.")
         own = setting_names(with_prompt=True)
@@ -181,11 +193,16 @@ def _design(spec: PromptSpec) -> TierDesign:
 def _part_source(name: str, spec: PromptSpec) -> str | Path:
     """A part's file stem in ``prompts/``, or the path of a file a registration supplied."""
     if name == "identity":
-        return "identity" if spec.scratchpad else "identity_direct"
+        return "identity" if spec.scratchpad or spec.native_reasoning else "identity_direct"
     if name == "reasoning":
-        return "reasoning_scratchpad" if spec.scratchpad else "reasoning_direct"
+        if spec.scratchpad:
+            return "reasoning_scratchpad"
+        return "reasoning_native" if spec.native_reasoning else "reasoning_direct"
     if name == "objective":
         return get_setting(spec.setting).objective_part
+    if name == "input_format" and "training_tier_tag" in spec.omit:
+        # Not told the tag shows the tier: the input format must not say so either.
+        return "input_format_untold"
     return _design(spec).parts.get(name, name)
 
 
@@ -233,7 +250,8 @@ def included_parts(spec: PromptSpec) -> list[str]:
         if name in TRAINING_PARTS and not spec.training_info:
             continue
         if name in SCRATCHPAD_PARTS and not spec.scratchpad:
-            continue
+            if not (spec.native_reasoning and name in NATIVE_KEEPS):
+                continue
         if name in _setting_parts() and name not in get_setting(spec.setting).extra_parts:
             continue
         if name == "examples" and not spec.examples:

@@ -255,6 +255,7 @@ class ExperimentConfig:
         spec = PromptSpec(
             company=self.company,
             scratchpad=mode == "scratchpad",
+            native_reasoning=mode == "native",
             examples=_check_bool("examples", self.examples),
             suffix=bool(turn.suffix),
             setting=get_setting(self.setting).prompt_setting,
