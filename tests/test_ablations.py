@@ -12,6 +12,7 @@ from af_tasks.ablations import apply_ablations, parse_ablations
 from af_tasks.prompt import (
     PARAPHRASES,
     SCRATCHPAD_PARTS,
+    SWITCHED_PARTS,
     TRAINING_PARTS,
     PromptSpec,
     build_system_prompt,
@@ -166,7 +167,7 @@ def test_bad_ablation_names_list_the_valid_ones() -> None:
 
 def test_no_training_info_drops_the_training_facts_and_objective() -> None:
     spec = PromptSpec(training_info=False)
-    assert changed_parts(BASE, spec) == set(TRAINING_PARTS)
+    assert changed_parts(BASE, spec) == set(TRAINING_PARTS - SWITCHED_PARTS)
     prompt = build_system_prompt(spec)
     for phrase in ("RLHF", "free-tier", "paid-tier", "without any disclaimer"):
         assert phrase not in prompt
@@ -190,6 +191,6 @@ def test_animal_welfare_differs_from_helpful_only_in_its_objective_and_criteria(
 
 def test_no_training_info_in_animal_welfare_keeps_no_animal_welfare_objective() -> None:
     spec = replace(AW, training_info=False)
-    assert changed_parts(AW, spec) == set(TRAINING_PARTS)
+    assert changed_parts(AW, spec) == set(TRAINING_PARTS - SWITCHED_PARTS)
     prompt = build_system_prompt(spec)
     assert "animal" not in prompt.lower() and "RLHF" not in prompt
