@@ -10,10 +10,24 @@ from pathlib import Path
 import pandas as pd
 
 from af_tasks.report import columns as C
-from af_tasks.report.cost import RunCost, cost_markdown, cost_summary, load_prices, run_cost
+from af_tasks.report.cost import (
+    RunCost,
+    cost_markdown,
+    cost_summary,
+    load_prices,
+    run_cost,
+    subject_models,
+    usage_frame,
+)
 from af_tasks.report.figure import compliance_figure, save_figure
 from af_tasks.report.loading import find_logs, load_samples, rich_progress
 from af_tasks.report.markdown import report_markdown
+from af_tasks.report.projection import (
+    pilot_runs,
+    projection_markdown,
+    projection_summary,
+    projection_table,
+)
 from af_tasks.report.setups import write_setups
 from af_tasks.report.summary import summary_text
 from af_tasks.report.table import (
@@ -55,6 +69,9 @@ class Report:
     summary (and condition_gaps_csv with three-tier runs)."""
     cost: RunCost | None = None
     """Requests, tokens and price per model and role (:mod:`af_tasks.report.cost`)."""
+    projection: pd.DataFrame | None = None
+    """For pilot logs (run with ``--limit``): the projected cost of the full set, per task,
+    model and role (:mod:`af_tasks.report.projection`); None when no log is a pilot."""
 
 
 def default_output(paths: Sequence[str | Path]) -> Path:
@@ -115,6 +132,13 @@ def build_report(
     summary = summary_text(gaps, conditions, notes, condition_gaps)
     if spent is not None:
         summary += "\n\n" + cost_summary(spent) + "\n"
+    pilots = pilot_runs(used) if cost else []
+    projected = None
+    if any(p.is_pilot for p in pilots):
+        usage = usage_frame(used, subject_models(used))
+        projected = projection_table(usage, pilots, price_table)
+        if not projected.empty:
+            summary += "\n" + projection_summary(projected) + "\n"
 
     folder = Path(out).expanduser() if out is not None else default_output(paths)
     folder.mkdir(parents=True, exist_ok=True)
@@ -133,6 +157,10 @@ def build_report(
         markdown += "\n" + cost_markdown(spent)
         written["cost_csv"] = folder / "cost.csv"
         spent.table.to_csv(written["cost_csv"], index=False)
+    if projected is not None and not projected.empty:
+        markdown += "\n" + projection_markdown(projected, pilots)
+        written["projection_csv"] = folder / "projection.csv"
+        projected.to_csv(written["projection_csv"], index=False)
     written["table_md"].write_text(markdown, encoding="utf-8")
     conditions.to_csv(written["table_csv"], index=False)
     gaps.to_csv(written["gaps_csv"], index=False)
@@ -155,4 +183,5 @@ def build_report(
         summary=summary,
         paths=written,
         cost=spent,
+        projection=projected,
     )
