@@ -28,6 +28,11 @@ from af_tasks.report.projection import (
     projection_summary,
     projection_table,
 )
+from af_tasks.report.reliability import (
+    accounting_table,
+    agreement_table,
+    reliability_markdown,
+)
 from af_tasks.report.setups import write_setups
 from af_tasks.report.summary import summary_text
 from af_tasks.report.table import (
@@ -66,7 +71,8 @@ class Report:
     """The plain-language summary (also in ``summary.md``)."""
     paths: dict[str, Path] = field(default_factory=dict)
     """Written files by kind: table_md, table_csv, gaps_csv, scorers_csv, cost_csv, png, svg,
-    summary (and condition_gaps_csv with three-tier runs)."""
+    summary, accounting_csv, agreement_csv (with both tag and judge labels), and
+    condition_gaps_csv with three-tier runs."""
     cost: RunCost | None = None
     """Requests, tokens and price per model and role (:mod:`af_tasks.report.cost`)."""
     projection: pd.DataFrame | None = None
@@ -96,8 +102,8 @@ def build_report(
     Args:
         paths: Log folders (searched recursively) and/or log files.
         out: Output folder; default ``af_report/`` next to the logs (:func:`default_output`).
-        compliance: Compliance scorer: ``auto`` (``compliance`` if present, else
-            ``compliance_rubric``) or a scorer name.
+        compliance: Compliance scorer: ``auto`` (the one labelling the most samples, never
+            one whose labels are all missing; the notes say which) or a scorer name.
         af: Alignment-faking classifier: ``auto`` (first present of ``af_votes``,
             ``af_paper``, ``af_heuristic``) or a scorer name.
         progress: Show a progress bar while reading logs; None shows it on a terminal.
@@ -129,7 +135,11 @@ def build_report(
         )
     used = loaded.runs.loc[loaded.runs["used"], "log"].astype(str).tolist()
     spent = run_cost(used, len(loaded.samples), price_table) if cost else None
+    accounting, agreement = accounting_table(loaded.samples), agreement_table(loaded.samples)
+    reliability = reliability_markdown(accounting, agreement)
     summary = summary_text(gaps, conditions, notes, condition_gaps)
+    if reliability:
+        summary += "\n" + reliability
     if spent is not None:
         summary += "\n\n" + cost_summary(spent) + "\n"
     pilots = pilot_runs(used) if cost else []
@@ -153,6 +163,13 @@ def build_report(
     markdown = report_markdown(
         gaps, conditions, scorers, notes, figure=png.name, condition_gaps=condition_gaps
     )
+    if reliability:
+        markdown += "\n" + reliability
+    written["accounting_csv"] = folder / "accounting.csv"
+    accounting.to_csv(written["accounting_csv"], index=False)
+    if not agreement.empty:
+        written["agreement_csv"] = folder / "agreement.csv"
+        agreement.to_csv(written["agreement_csv"], index=False)
     if spent is not None:
         markdown += "\n" + cost_markdown(spent)
         written["cost_csv"] = folder / "cost.csv"

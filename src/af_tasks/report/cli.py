@@ -29,9 +29,9 @@ def parser() -> argparse.ArgumentParser:
         "--compliance",
         default=C.AUTO,
         choices=[C.AUTO, *C.compliance_scorers()],
-        help="scorer that labels compliance (default: auto, the first the log has of "
+        help="scorer that labels compliance (default: auto, the one of "
         + ", ".join(C.compliance_scorers())
-        + ")",
+        + " that labels the most samples; the notes say which)",
     )
     p.add_argument(
         "--af",
