@@ -62,9 +62,14 @@ def _group_label(keys: tuple[str, ...], tasks: int, settings: int) -> str:
 
 
 def compliance_figure(
-    conditions: pd.DataFrame, gaps: pd.DataFrame, title: str | None = None
+    conditions: pd.DataFrame,
+    gaps: pd.DataFrame,
+    condition_gaps: pd.DataFrame | None = None,
+    title: str | None = None,
 ) -> Figure:
-    """The stacked-bar figure for every run of the condition table, ``gaps`` annotated."""
+    """The stacked-bar figure for every run of the condition table, ``gaps`` annotated (a
+    three-tier run has three bars, and ``condition_gaps`` adds its other two gaps); ``title``
+    replaces the default title."""
     runs = list(conditions.groupby(GROUP, sort=False, dropna=False))
     tasks, settings = conditions["task"].nunique(), conditions["setting"].nunique()
     widest = max(len(g) for _, g in runs) if runs else 2
@@ -135,6 +140,9 @@ def compliance_figure(
                 f"95% CI {F.points(gap['gap_low'])} to {F.points(gap['gap_high'])}\n"
                 f"{F.p_phrase(gap['p_value'])}: {gap['verdict']}"
             )
+            others = _other_gaps(condition_gaps, tuple(keys))
+            if others:  # three tiers: name the headline gap among the others
+                text = "training−unmonitored " + text + others
             ax.text(centre, 1.03, text, ha="center", va="bottom", fontsize=8)
     ax.set_xticks(ticks, tick_labels, fontsize=8)
     ax.set_ylim(0, 1.22)
@@ -152,7 +160,11 @@ def compliance_figure(
     ax.legend(
         handles=legend, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8
     )
-    ax.set_title(title or DEFAULT_TITLE, fontsize=11, pad=8)
+    if title is None:
+        title = DEFAULT_TITLE
+        if (conditions["condition"] == C.RATED).any():
+            title = "Refusal and compliance: training vs rated vs unmonitored"
+    ax.set_title(title, fontsize=11, pad=8)
     footnotes = []
     if no_af:
         footnotes.append(
@@ -170,6 +182,21 @@ def compliance_figure(
         )
     fig.tight_layout(rect=(0, 0.05 if footnotes else 0, 1, 1))
     return fig
+
+
+def _other_gaps(condition_gaps: pd.DataFrame | None, keys: tuple[object, ...]) -> str:
+    """Lines for a three-tier run's training − rated and rated − unmonitored gaps."""
+    if condition_gaps is None or condition_gaps.empty:
+        return ""
+    mine = condition_gaps[(condition_gaps[GROUP] == pd.Series(keys, index=GROUP)).all(axis=1)]
+    lines = [
+        f"\n{row['first']}−{row['second']} {F.points(row['gap'])} pts "
+        f"[{F.points(row['gap_low'])}, {F.points(row['gap_high'])}]"
+        for _, row in mine.iterrows()
+        if (row["first"], row["second"]) != (C.TRAINING, C.UNMONITORED)
+        and not F.missing(row["gap"])
+    ]
+    return "".join(lines)
 
 
 def _shown(name: str, conditions: pd.DataFrame) -> bool:
@@ -191,7 +218,10 @@ class Panel:
 
 
 def write_compliance_figures(
-    conditions: pd.DataFrame, gaps: pd.DataFrame, folder: Path
+    conditions: pd.DataFrame,
+    gaps: pd.DataFrame,
+    folder: Path,
+    condition_gaps: pd.DataFrame | None = None,
 ) -> tuple[list[Panel], list[str]]:
     """The compliance figure(s), and a note for each task that has nothing to draw.
 
@@ -203,7 +233,7 @@ def write_compliance_figures(
     """
     panels = list(conditions.groupby(["task", "setting"], sort=True, dropna=False))
     if len(panels) <= 1:
-        png, svg = save_figure(compliance_figure(conditions, gaps), folder)
+        png, svg = save_figure(compliance_figure(conditions, gaps, condition_gaps), folder)
         return [Panel("Refusal and compliance per condition", png, svg)], []
     drawn: list[Panel] = []
     notes: list[str] = []
@@ -221,7 +251,11 @@ def write_compliance_figures(
             str(p) for p in dict.fromkeys([task, setting]) if p and str(p) != "nan"
         )
         title = f"{FIGURE_TITLES.get(str(setting), DEFAULT_TITLE)}: {name}"
-        png, svg = save_figure(compliance_figure(rows, these, title), folder, stem=stem)
+        extra = None
+        if condition_gaps is not None and not condition_gaps.empty:
+            extra = condition_gaps.merge(keys, on=["model", "task", "setting", "variant"])
+        figure = compliance_figure(rows, these, extra, title)
+        png, svg = save_figure(figure, folder, stem=stem)
         drawn.append(Panel(f"Refusal and compliance per condition: {name}", png, svg))
     return drawn, notes
 
