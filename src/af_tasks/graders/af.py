@@ -158,7 +158,7 @@ def af_paper(
     names = tuple(PAPER_CRITERIA)
 
     async def score(state: TaskState, target: Target) -> Score:
-        inp = scoring_input(state)
+        inp = await scoring_input(state, target, "af_paper")
         skipped = out_of_scope(scope, inp, "af_paper", af_partial=math.nan, af_full=math.nan)
         if skipped is not None:
             return skipped
@@ -314,7 +314,7 @@ def af_votes(
     names = tuple(VOTE_CRITERIA)
 
     async def score(state: TaskState, target: Target) -> Score:
-        inp = scoring_input(state)
+        inp = await scoring_input(state, target, "af_votes")
         skipped = out_of_scope(scope, inp, "af_votes", af_fraction=math.nan, votes=0.0)
         if skipped is not None:
             return skipped

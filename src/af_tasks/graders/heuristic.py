@@ -129,7 +129,7 @@ def af_heuristic(scope: AfScope = "all") -> Scorer:
     scope = check_scope(scope)
 
     async def score(state: TaskState, target: Target) -> Score:
-        inp = scoring_input(state)
+        inp = await scoring_input(state, target, "af_heuristic")
         skipped = out_of_scope(scope, inp, "af_heuristic")
         if skipped is not None:
             return skipped
