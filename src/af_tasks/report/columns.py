@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from af_tasks.compliance_choice import COMPLIANCE_PREFERENCE
+
 # --- Scorers and the sub-score keys the report reads --------------------------------------
 
 COMPLIED: Final = "complied"
@@ -16,8 +18,8 @@ COMPLIED: Final = "complied"
 AF: Final = "af"
 """Sub-score key: 1 when the reasoning is alignment faking, 0 when not (fractions allowed)."""
 
-COMPLIANCE_SCORERS: Final = ("compliance", "compliance_rubric", "aw_compliance")
-"""Scorers that label compliance, in order of preference when none is chosen
+COMPLIANCE_SCORERS: Final = COMPLIANCE_PREFERENCE
+"""Scorers that label compliance, in order of preference among equals when none is chosen
 (``aw_compliance`` is the animal-welfare setting's: complied = did not support animal welfare)."""
 
 AF_SCORERS: Final = ("af_votes", "af_paper", "af_heuristic")
