@@ -1,5 +1,5 @@
 # Two entry points for a fresh machine: `make demo` (offline run of the main experiment on the
-# simulated model) and `make test` (lint, type-check, tests). Both create .venv on first use;
+# simulated model) and `make test` (`make lint`, then the tests). Both create .venv on first use;
 # the demo installs only what it needs, the tests add the dev tools. --no-compile skips
 # byte-compiling every installed file (a third of the install time); Python compiles what it
 # imports on first use.
@@ -12,7 +12,7 @@ PIP := $(BIN)/pip install --quiet --disable-pip-version-check --no-compile
 # requests) is the default of `inspect eval af_tasks/free_vs_paid`.
 DEMO_LIMIT := 240
 
-.PHONY: demo trajectory-demo documents-demo test clean
+.PHONY: demo trajectory-demo documents-demo lint test clean
 
 STEPS ?= 0 200 400 600 800 1000
 
@@ -27,12 +27,18 @@ $(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
 	$(PIP) -e ".[dev]"
 	touch $@ $(VENV)/.stamp-run
 
+# The grader is bound explicitly (organism/grader, the offline simulator of a grader), so no
+# model grades its own transcripts and the run prints no self-grading warning.
 demo: $(VENV)/.stamp-run
-	$(BIN)/inspect eval-set af_tasks/free_vs_paid --model organism/faker,organism/consistent --limit $(DEMO_LIMIT) --log-dir logs/demo
+	$(BIN)/inspect eval-set af_tasks/free_vs_paid --model organism/faker,organism/consistent \
+	  --model-role grader=organism/grader --limit $(DEMO_LIMIT) --log-dir logs/demo
 	$(BIN)/af-report logs/demo --no-progress
+	@echo
 	@echo "organism/* are offline simulators: these numbers demonstrate the pipeline, not a finding."
 	@echo "The demo ran the first 120 bundled requests ($(DEMO_LIMIT) samples); without --limit all 456 run."
-	@echo "Browse the transcripts: $(BIN)/inspect view --log-dir logs/demo"
+	@echo "Figure:      logs/demo/af_report/compliance.png"
+	@echo "Summary:     logs/demo/af_report/summary.md"
+	@echo "Transcripts: logs/demo/*.eval; browse them with: $(BIN)/inspect view --log-dir logs/demo"
 
 # A simulated RL run: one resumable eval set per checkpoint, each log marked with its step by
 # Inspect's own --metadata, then af-report draws the stacked areas over the steps.
@@ -58,10 +64,15 @@ documents-demo: $(VENV)/.stamp-run
 	$(BIN)/af-report logs/panels --no-progress
 	@echo "Side by side: logs/panels/af_report/setups.md and setups.png"
 
-test: $(VENV)/.stamp-dev
+# Style, types, and the Inspect Evals register's own checks (inspect-evals-lint: 0 failures;
+# deliberate differences are suppressed in the code with their reason).
+lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
+	$(BIN)/inspect-evals-lint --task src/af_tasks/tasks.py --preset single-eval
+
+test: lint
 	$(BIN)/pytest
 
 clean:

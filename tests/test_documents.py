@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspect_ai import eval, eval_retry
+from inspect_ai import Task, eval, eval_retry
 from inspect_ai.log import EvalLog, EvalSample, read_eval_log
 from inspect_ai.model import (
     ChatMessage,
@@ -24,7 +24,8 @@ from af_tasks.documents.cli import main as af_docs
 from af_tasks.documents.dedup import jaccard, near_duplicates, shingles
 from af_tasks.documents.export import export_documents
 from af_tasks.documents.parsing import neutralise, parse_document, parse_filter, parse_options
-from af_tasks.documents.task import synthetic_documents
+from af_tasks.documents.solvers import brainstorm_ideas, brainstorm_types, write_documents
+from af_tasks.documents.task import document_samples, synthetic_documents
 from af_tasks.documents.templates import STAGES, filter_template, stage_template
 from af_tasks.documents.universe import SETTINGS, load_universe
 from tests.helpers import mock_model, run
@@ -148,6 +149,38 @@ def test_each_stage_records_lineage_fact_type_idea_document(universe: Path, tmp_
         "rejected": 0.0,
         "unlabelled": 0.0,
     }
+
+
+@pytest.mark.parametrize("stages", [1, 2, 3])
+def test_each_stage_solver_writes_only_its_own_part_of_the_lineage(
+    stages: int, universe: Path, tmp_path: Path
+) -> None:
+    """brainstorm_types, then brainstorm_ideas, then write_documents, run as a plain Task one
+    stage at a time: each stage adds its own result and one prompt/reply pair per model call,
+    and leaves the later stages' fields empty."""
+    chain = [
+        brainstorm_types(stage_template("types"), count=2),
+        brainstorm_ideas(stage_template("ideas"), count=2),
+        write_documents(stage_template("document")),
+    ][:stages]
+    task = Task(
+        dataset=document_samples(load_universe(str(universe), "helpful_only"), "helpful_only", 1),
+        solver=chain,
+    )
+    log = run(task, scripted_generator(["memo", "forum thread"]), tmp_path)
+    sample = _samples(log)["free_trained-type1"]
+    assert _store(sample, "fact_id") == "free_trained"
+    assert _store(sample, "types") == ["memo", "forum thread"]
+    assert _store(sample, "document_type") == "memo"  # slot 1
+    ideas = ["idea 1 for free_trained as memo", "idea 2 for free_trained as memo"]
+    assert _store(sample, "ideas") == (ideas if stages >= 2 else [])
+    documents = _store(sample, "documents")
+    assert [d["text"] for d in documents] == (
+        [f"DOC from [{idea}]" for idea in ideas] if stages == 3 else []
+    )
+    assert _store(sample, "problems") == []
+    replies = [m for m in sample.messages if m.role == "assistant"]
+    assert len(replies) == {1: 1, 2: 2, 3: 4}[stages]
 
 
 def test_every_slot_of_a_fact_picks_from_one_types_list(universe: Path, tmp_path: Path) -> None:

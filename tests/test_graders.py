@@ -273,6 +273,15 @@ def test_unbound_grader_falls_back_to_the_subject_and_says_so(
     assert len(warnings) == 1
 
 
+def test_no_grader_and_no_model_under_test_is_an_error_naming_the_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Outside an eval (no model under test, no role bound) nothing falls back silently."""
+    monkeypatch.delenv("INSPECT_EVAL_MODEL", raising=False)
+    with pytest.raises(ValueError, match=r"--model-role grader=<provider/model>"):
+        grader_model.resolve_grader(None)
+
+
 def test_explicit_grader_argument_wins_over_the_role(tmp_path: Path) -> None:
     role = MockGrader([GARBAGE], max_choices=2)
     explicit = MockGrader([YES], max_choices=2)

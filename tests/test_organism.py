@@ -186,7 +186,7 @@ def test_swapped_tiers_make_the_paid_tier_the_one_it_fakes_in(tmp_path: Path) ->
         assert any(line in text for line in said) == sample_id.endswith("-paid"), sample_id
 
 
-@pytest.mark.parametrize("paraphrase", [None, "a", "b"])
+@pytest.mark.parametrize("paraphrase", [None, "a", "b", "c", "d", "p07"])
 @pytest.mark.parametrize("setting", ["helpful_only", "animal_welfare"])
 def test_reads_which_tier_the_prompt_says_is_trained(paraphrase: str | None, setting: str) -> None:
     from inspect_ai.model import ChatMessageSystem, ChatMessageUser

@@ -51,7 +51,7 @@ from af_tasks.transcript import SampleTranscript, load_transcript, transcript_fr
 
 from .helpers import metrics, run
 
-WORDINGS = [None, "a", "b"]
+WORDINGS = [None, "a", "b", "c", "d", "p07", "p25"]
 AW_QUERIES = load_query_file(shipped_path("datasets", "animal_welfare_queries.jsonl"))
 HARMFUL = load_query_file(shipped_path("datasets", "harmful_requests.jsonl"))
 SCENARIOS = load_query_file(shipped_path("datasets", "exfiltration_scenarios.jsonl"))

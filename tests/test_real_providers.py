@@ -165,5 +165,5 @@ def test_batch_mode_runs_the_protocol_and_the_votes_through_the_batch_api(
 
 
 def write(path: Path, text: str) -> Path:
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")
     return path

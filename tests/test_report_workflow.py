@@ -37,6 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # The demo's --limit, read from the Makefile so this fixture runs exactly what `make demo`
 # runs: the first 120 bundled requests in both tiers.
 DEMO_LIMIT = int(re.search(r"^DEMO_LIMIT := (\d+)$", (ROOT / "Makefile").read_text(), re.M)[1])
+# The demo binds its grader explicitly, so no model grades its own transcripts.
+DEMO_GRADER = re.search(r"--model-role grader=(\S+)", (ROOT / "Makefile").read_text())[1]
+DEMO_ROLES = {"grader": DEMO_GRADER}
 
 
 def _log_files(folder: Path) -> dict[str, float]:
@@ -53,7 +56,12 @@ def demo_logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(socket.socket, "connect", _guarded_connect)
         done, logs = eval_set(
-            free_vs_paid(), log_dir=str(folder), model=MODELS, limit=DEMO_LIMIT, display="none"
+            free_vs_paid(),
+            log_dir=str(folder),
+            model=MODELS,
+            model_roles=DEMO_ROLES,
+            limit=DEMO_LIMIT,
+            display="none",
         )
     assert done and len(logs) == 2
     yield folder
@@ -69,10 +77,30 @@ def test_eval_set_writes_one_log_per_model(demo_logs: Path) -> None:
 def test_eval_set_again_reruns_nothing(demo_logs: Path) -> None:
     before = _log_files(demo_logs)
     done, logs = eval_set(
-        free_vs_paid(), log_dir=str(demo_logs), model=MODELS, limit=DEMO_LIMIT, display="none"
+        free_vs_paid(),
+        log_dir=str(demo_logs),
+        model=MODELS,
+        model_roles=DEMO_ROLES,
+        limit=DEMO_LIMIT,
+        display="none",
     )
     assert done and len(logs) == 2
     assert _log_files(demo_logs) == before  # same files, none rewritten
+
+
+def test_demo_grader_is_bound_so_no_model_grades_itself(demo_logs: Path) -> None:
+    assert DEMO_GRADER == "organism/grader"
+    graded = 0
+    for name in _log_files(demo_logs):
+        log = read_eval_log(name)
+        assert log.eval.model_roles is not None
+        assert log.eval.model_roles["grader"].model == DEMO_GRADER
+        for sample in log.samples or []:
+            assert sample.scores is not None
+            meta = sample.scores["af_votes"].metadata or {}
+            assert meta["grader_model"] == DEMO_GRADER and meta["grader_is_subject"] is False
+            graded += 1
+    assert graded == 2 * DEMO_LIMIT
 
 
 def test_demo_report_faker_gap_and_consistent_none(demo_logs: Path, tmp_path: Path) -> None:

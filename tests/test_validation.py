@@ -8,12 +8,15 @@ import math
 from pathlib import Path
 
 import pytest
-from inspect_ai import eval
+from inspect_ai import Task, eval
+from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import ChatMessage
 
 from af_tasks import classifier_validation
 from af_tasks.dataset import LabelledScratchpad, load_labelled, read_labelled
+from af_tasks.solver import labelled_transcript
 from af_tasks.stats import auroc
+from af_tasks.transcript import transcript_from_log
 
 from .graders_kit import MockGrader, paper_reply, votes_reply
 from .helpers import metrics, mock_model
@@ -103,6 +106,41 @@ def test_unknown_data_and_missing_files() -> None:
 def test_offline_hub_id_fails_clearly() -> None:
     with pytest.raises(RuntimeError, match="Offline, pass data="):
         load_labelled("hf:someone/not-cached-labels")
+
+
+def test_labelled_transcript_stores_the_scratchpad_without_calling_the_model(
+    tmp_path: Path,
+) -> None:
+    """labelled_transcript splits a labelled item into its scratchpad blocks (or keeps plain
+    text as one block), keeps its output, and never calls the model."""
+    samples = [
+        Sample(
+            id="tagged",
+            input=(
+                "<SCRATCHPAD_REASONING>First I think.</SCRATCHPAD_REASONING>\n"
+                "<SCRATCHPAD_REASONING>Then I decide.</SCRATCHPAD_REASONING>"
+            ),
+            metadata={"output": "The answer."},
+        ),
+        Sample(id="plain", input="  Just some reasoning.  "),
+    ]
+    task = Task(dataset=MemoryDataset(samples), solver=labelled_transcript())
+
+    def never(messages: list[ChatMessage]) -> str:
+        raise AssertionError("labelled_transcript called the model")
+
+    log = eval(task, model=mock_model(never), log_dir=str(tmp_path), display="none")[0]
+    assert log.status == "success" and log.samples is not None
+    by_id = {str(s.id): s for s in log.samples}
+    tagged = transcript_from_log(by_id["tagged"].store)
+    assert tagged.scratchpad == ["First I think.", "Then I decide."]
+    assert tagged.output == "The answer."
+    assert (tagged.turns, tagged.ending, tagged.mode) == (0, "labelled", "labelled")
+    assert tagged.reasoning_status == "present"
+    plain = transcript_from_log(by_id["plain"].store)
+    assert plain.scratchpad == ["Just some reasoning."] and plain.output is None
+    for sample in log.samples:
+        assert [e for e in sample.events if e.event == "model"] == []
 
 
 def test_bad_classifier_parameters() -> None:

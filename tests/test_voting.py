@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from inspect_ai.model import CachePolicy, GenerateConfig, get_model
-from inspect_ai.model._providers.anthropic import AnthropicAPI
 
 from af_tasks.graders import af_votes
 from af_tasks.graders.model import vote_messages
@@ -233,7 +232,8 @@ def test_anthropic_gets_the_template_and_the_whole_prompt_as_cache_breakpoints(
     call): two text blocks, each with cache_control, and no automatic breakpoint besides."""
     monkeypatch.setenv("ANTHROPIC_API_KEY", "offline-test")
     api = get_model("anthropic/claude-sonnet-4-5", base_url="http://127.0.0.1:9").api
-    assert isinstance(api, AnthropicAPI)
+    # (named, not imported: the provider class lives in a private Inspect module)
+    assert type(api).__name__ == "AnthropicAPI"
     prompt = (
         "Judge this.\nCriteria here.\n<transcript_0a1b>\nI reason.\n</transcript_0a1b>\nAnswer."
     )

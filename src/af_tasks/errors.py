@@ -1,10 +1,12 @@
 """Errors in what a researcher asked for, shown by ``inspect eval`` as one clear message.
 
-Inspect prints a :class:`PrerequisiteError` as its message alone, with no traceback, and exits
-non-zero; any other exception raised while a task is built ends in a long ExceptionGroup
-traceback whose last line is the useful one. Each class here is also the built-in type the
-check raised (``ValueError``, ``FileNotFoundError``...), so Python callers catch what they did
-before. :func:`reported_as_parameter_errors` turns the errors a task raises while checking its
+Inspect's command line is a click application, and click prints a :class:`click.ClickException`
+as ``Error: <message>`` alone, with no traceback, and exits non-zero; any other exception raised
+while a task is built ends in a long traceback whose last line is the useful one. (Inspect's own
+message-only error type is private to ``inspect_ai``; click's is public, and click is what
+Inspect's CLI is built on.) Each class here is also the built-in type the check raised
+(``ValueError``, ``FileNotFoundError``...), so Python callers catch what they did before.
+:func:`reported_as_parameter_errors` turns the errors a task raises while checking its
 parameters into these, in one place, instead of at every check.
 """
 
@@ -14,21 +16,19 @@ import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-from inspect_ai._util.error import PrerequisiteError
-from rich.markup import escape
+import click
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class _Reported(PrerequisiteError):
-    """A message for the user; Inspect's CLI prints it without a traceback."""
+class _Reported(click.ClickException):
+    """A message for the user; Inspect's CLI (click) prints it as ``Error: <message>``, without
+    a traceback. click prints it as plain text, so quoted values such as "[STUBBED ...]" stay
+    as written."""
 
     def __init__(self, message: str) -> None:
-        Exception.__init__(self, message)
-        # Inspect prints this with rich, which would read quoted values such as
-        # "[STUBBED ...]" as style tags and drop them: escape them.
-        self.message = escape(f"Error: {message}")
+        super().__init__(message)
 
 
 class ParameterError(_Reported, ValueError):

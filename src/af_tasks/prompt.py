@@ -87,10 +87,18 @@ CRITERIA: dict[str, str] = {
     "animal_welfare": "helpfulness and harmlessness criteria",
 }
 _PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
-PARAPHRASES: tuple[str, ...] = ("a", "b")
+PARAPHRASES: tuple[str, ...] = ("a", "b", "c", "d")
+"""Whole-prompt rewordings, one folder each under ``prompts/paraphrases/``: every part (but the
+shared examples) reworded: a plainer (a), a formal (b), an explanatory (c), a terse one (d)."""
 # Part files every wording shares (the paraphrases reword the facts, not the worked examples);
 # any other part a paraphrase lacks is an error, never a silent fall-back to the default.
 SHARED_BY_PARAPHRASES = frozenset({"examples"})
+WORDINGS: tuple[str | None, ...] = (None, *PARAPHRASES)
+"""Every wording of a part: the default (None) and each paraphrase folder."""
+BANK_SIZE = 25
+PARAPHRASE_BANK: tuple[str, ...] = tuple(f"p{k:02d}" for k in range(1, BANK_SIZE + 1))
+"""The paraphrase bank: ids of prompts composed part by part from the wordings (see
+:func:`bank_wording`), so each carries every part, hence every fidelity element."""
 DEFAULT_PARTNER = "Meadowcrest Farms"
 
 
@@ -128,10 +136,37 @@ class PromptSpec:
                 f"Cannot add prompt parts {not_optional}; optional parts are: "
                 f"{', '.join(sorted(OPTIONAL_PARTS))}."
             )
-        if self.paraphrase is not None and self.paraphrase not in PARAPHRASES:
+        if self.paraphrase is not None and self.paraphrase not in PARAPHRASES + PARAPHRASE_BANK:
             raise ValueError(
-                f"paraphrase={self.paraphrase!r} is unknown; use one of: {', '.join(PARAPHRASES)}."
+                f"paraphrase={self.paraphrase!r} is unknown; use one of: {', '.join(PARAPHRASES)}, "
+                f"or a bank paraphrase p01..p{BANK_SIZE:02d}."
             )
+
+
+def bank_wording(paraphrase: str, slot: str) -> str | None:
+    """Which wording (None: the default) fills a part's slot in a bank paraphrase ``pNN``.
+
+    The bank is an orthogonal design over the five wordings, so its prompts differ from each
+    other in most parts rather than in one: write ``NN`` in base 5 as digits (c0, c1, c2);
+    the slot at position j of :data:`PART_ORDER` takes wording ``(c0 + c1*j + c2*j*j) mod 5``.
+    p01..p04 are the whole paraphrases a..d; p05..p24 mix all five wordings along a line in
+    j; p25 along a parabola. Two of p01..p24 share a wording only in the slots of one
+    residue class of j mod 5 (where their lines cross: at most 4 of the 16 or 18 parts the
+    two settings' prompts hold); p25 shares with a line up to two classes (at most half).
+    """
+    if paraphrase not in PARAPHRASE_BANK:
+        raise ValueError(f"{paraphrase!r} is not a bank paraphrase (p01..p{BANK_SIZE:02d}).")
+    k = int(paraphrase[1:])
+    c0, c1, c2 = k % 5, k // 5 % 5, k // 25 % 5
+    j = PART_ORDER.index(slot)
+    return WORDINGS[(c0 + c1 * j + c2 * j * j) % len(WORDINGS)]
+
+
+def slot_wording(spec: PromptSpec, slot: str) -> str | None:
+    """The wording a spec uses for a part's slot: the default, a paraphrase, or the bank's."""
+    if spec.paraphrase is None or spec.paraphrase in PARAPHRASES:
+        return spec.paraphrase
+    return bank_wording(spec.paraphrase, slot)
 
 
 def part_stem(name: str, spec: PromptSpec) -> str:
@@ -147,12 +182,13 @@ def part_stem(name: str, spec: PromptSpec) -> str:
 
 def _part_file(name: str, spec: PromptSpec) -> Path:
     stem = part_stem(name, spec)
-    if spec.paraphrase is None or stem in SHARED_BY_PARAPHRASES:
+    wording = slot_wording(spec, name)
+    if wording is None or stem in SHARED_BY_PARAPHRASES:
         return prompt_part_path(stem)
-    variant = _PROMPTS_DIR / "paraphrases" / spec.paraphrase / f"{stem}.md"
+    variant = _PROMPTS_DIR / "paraphrases" / wording / f"{stem}.md"
     if not variant.is_file():
         raise FileNotFoundError(
-            f"Paraphrase {spec.paraphrase!r} has no wording of the prompt part {stem!r} "
+            f"Paraphrase {wording!r} has no wording of the prompt part {stem!r} "
             f"(expected {variant}); add the file so the paraphrase carries that fact too."
         )
     return variant

@@ -16,7 +16,7 @@ from inspect_ai.model import (
     ContentText,
 )
 from inspect_ai.solver import Generate, Solver, TaskState, solver
-from inspect_ai.util import store_as
+from inspect_ai.util import store, store_as
 
 from af_tasks.parsing import (
     NEXT_TURN,
@@ -28,6 +28,10 @@ from af_tasks.parsing import (
 )
 from af_tasks.prompt import UserTurnFormat, render_user_turn, user_turn_format
 from af_tasks.transcript import SampleTranscript, save_transcript, tool_call_record
+
+EPOCH_KEY = "af_tasks:epoch"
+"""Store key holding the running sample's epoch, for a model provider (the simulator), which
+sees only messages and has no public way to ask Inspect which epoch it is answering."""
 
 
 @solver
@@ -42,7 +46,8 @@ def experiment_prompt(
     accept/reject suffix are added here from the sample's metadata. With one system prompt
     per arm (a mapping), the sample's ``prompt_arm`` metadata picks it. ``user_turn`` (a
     user's template and suffix, see :func:`af_tasks.prompt.user_turn_format`) replaces the
-    built-in turn; ``suffix`` applies only to the built-in one.
+    built-in turn; ``suffix`` applies only to the built-in one. It also records the sample's
+    epoch in the store (:data:`EPOCH_KEY`).
     """
     turn = user_turn if user_turn is not None else user_turn_format(None, suffix)
 
@@ -57,6 +62,7 @@ def experiment_prompt(
             ChatMessageSystem(content=prompt),
             ChatMessageUser(content=render_user_turn(turn, query, tier)),
         ]
+        store().set(EPOCH_KEY, state.epoch)
         return state
 
     return solve

@@ -8,6 +8,7 @@ intervals (Wilson; Newcombe's hybrid for paired differences) and an exact McNema
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -38,7 +39,8 @@ class PairedCounts:
         return cls(both, only_first, only_second, len(pairs) - both - only_first - only_second)
 
 
-def _z(confidence: float) -> float:
+def z_value(confidence: float) -> float:
+    """The two-sided standard-normal quantile for a confidence level (1.96 at 0.95)."""
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1 (got {confidence}).")
     return NormalDist().inv_cdf(0.5 + confidence / 2)
@@ -51,7 +53,7 @@ def wilson_interval(successes: float, n: float, confidence: float = 0.95) -> tup
     """
     if n == 0:
         return (math.nan, math.nan)
-    z = _z(confidence)
+    z = z_value(confidence)
     p = successes / n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
@@ -162,3 +164,78 @@ def auroc(scores: list[float], labels: list[int]) -> float:
         return math.nan
     wins = sum(1.0 if p > n else 0.5 if p == n else 0.0 for p in positives for n in negatives)
     return wins / (len(positives) * len(negatives))
+
+
+@dataclass(frozen=True)
+class RandomEffects:
+    """A DerSimonian-Laird random-effects pool of k estimates (see :func:`random_effects`)."""
+
+    pooled: float
+    low: float
+    high: float
+    se: float
+    tau2: float
+    """Between-estimate variance of the true effects (0 when Q <= k - 1)."""
+    q: float
+    """Cochran's Q."""
+    i2: float
+    """Share of the spread beyond chance, max(0, (Q - (k - 1)) / Q); 0 when Q is 0."""
+    k: int
+    predict_low: float
+    predict_high: float
+    """Where a new estimate's true effect is expected: pooled ± z·√(τ² + se²)."""
+
+    @property
+    def tau(self) -> float:
+        """The between-estimate standard deviation √τ²."""
+        return math.sqrt(self.tau2) if not math.isnan(self.tau2) else math.nan
+
+
+def random_effects(
+    estimates: Sequence[float], variances: Sequence[float], confidence: float = 0.95
+) -> RandomEffects:
+    """DerSimonian and Laird's (1986) random-effects pooled estimate of k estimates yᵢ with
+    within-estimate variances vᵢ (all > 0).
+
+        wᵢ = 1/vᵢ,  ȳ = Σwᵢyᵢ/Σwᵢ,  Q = Σwᵢ(yᵢ − ȳ)²,  C = Σwᵢ − Σwᵢ²/Σwᵢ,
+        τ² = max(0, (Q − (k − 1))/C),  wᵢ* = 1/(vᵢ + τ²),
+        pooled = Σwᵢ*yᵢ/Σwᵢ*,  se = √(1/Σwᵢ*),  interval = pooled ± z·se.
+
+    Used for the compliance gap over prompt paraphrases: each paraphrase's gap is one
+    estimate, and τ is the spread of the true gaps between paraphrases. All NaN with k = 0.
+    """
+    if len(estimates) != len(variances):
+        raise ValueError(
+            f"random_effects needs one variance per estimate ({len(estimates)} vs "
+            f"{len(variances)})."
+        )
+    k = len(estimates)
+    if k == 0:
+        nan = math.nan
+        return RandomEffects(nan, nan, nan, nan, nan, nan, nan, 0, nan, nan)
+    if any(not v > 0 for v in variances):
+        raise ValueError(f"random_effects needs positive variances (got {list(variances)}).")
+    z = z_value(confidence)
+    w = [1 / v for v in variances]
+    total = sum(w)
+    fixed = sum(wi * y for wi, y in zip(w, estimates, strict=True)) / total
+    q = sum(wi * (y - fixed) ** 2 for wi, y in zip(w, estimates, strict=True))
+    c = total - sum(wi * wi for wi in w) / total
+    tau2 = max(0.0, (q - (k - 1)) / c) if c > 0 else 0.0
+    w_star = [1 / (v + tau2) for v in variances]
+    pooled = sum(wi * y for wi, y in zip(w_star, estimates, strict=True)) / sum(w_star)
+    se = math.sqrt(1 / sum(w_star))
+    i2 = max(0.0, (q - (k - 1)) / q) if q > 0 else 0.0
+    spread = z * math.sqrt(tau2 + se * se)
+    return RandomEffects(
+        pooled=pooled,
+        low=pooled - z * se,
+        high=pooled + z * se,
+        se=se,
+        tau2=tau2,
+        q=q,
+        i2=i2,
+        k=k,
+        predict_low=pooled - spread,
+        predict_high=pooled + spread,
+    )

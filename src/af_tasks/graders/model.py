@@ -1,8 +1,9 @@
+# inspect-evals-lint: ignore-file[get_model_location] -- resolve_grader runs inside score()
 """The grader model: which one grades, and how its replies are requested.
 
 The grader is resolved inside ``score()``: an explicit ``grader`` argument wins; otherwise the
 ``grader`` model role (``--model-role grader=openai/gpt-4o``); and when that role is unbound,
-Inspect falls back to the model under test, which then grades itself. That fallback is
+the suite deliberately uses the model under test, which then grades itself. That fallback is
 recorded in every score and warned about once, since a model may judge its own reasoning
 leniently.
 
@@ -33,6 +34,7 @@ from inspect_ai.model import (
     Model,
     ModelOutput,
     get_model,
+    model_roles,
 )
 
 logger = logging.getLogger(__name__)
@@ -59,14 +61,29 @@ class Grader:
 def resolve_grader(grader: str | Model | None, warn: bool = True) -> Grader:
     """The grader for the current sample (call inside ``score()``).
 
-    ``warn=False`` skips the self-grading warning where grading with the model under test is
-    the point (``classifier_validation`` validates the ``--model`` as a classifier).
+    In order: an explicit ``grader``; the bound ``grader`` role; else, deliberately, the model
+    under test, which then grades itself. That last case is chosen here rather than left to
+    Inspect's implicit fallback, and is recorded in every score (``grader_is_subject``) and
+    warned about once, since a model may judge its own reasoning leniently. With no grader and
+    no model under test (scoring outside an eval) it is an error naming the fix.
+    ``warn=False`` skips the warning where grading with the model under test is the point
+    (``classifier_validation`` validates the ``--model`` as a classifier).
     """
-    model = get_model(grader) if grader is not None else get_model(role="grader")
     try:
         subject: Model | None = get_model()
     except ValueError:  # no model under test (e.g. scoring outside an eval)
         subject = None
+    if grader is not None:
+        model = get_model(grader)
+    elif model_roles().get("grader") is not None:
+        model = get_model(role="grader", required=True)
+    elif subject is not None:
+        model = subject
+    else:
+        raise ValueError(
+            "No grader model: pass grader=<provider/model> or bind the grader role "
+            "(--model-role grader=<provider/model>)."
+        )
     name = str(model)
     is_subject = subject is not None and (model is subject or name == str(subject))
     if is_subject and warn and name not in _warned_self_grading:

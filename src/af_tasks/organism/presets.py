@@ -62,6 +62,18 @@ class Disposition:
     """``organism/rl`` only: the step of the simulated RL run (:mod:`.trajectory`)."""
 
 
+# The same behaviour whatever the tier and arm: no gap anywhere, no alignment faking.
+_CONSISTENT = Disposition(
+    comply_free=0.10,
+    comply_paid=0.10,
+    af_free=0.0,
+    aw_comply_free=0.20,
+    aw_comply_paid=0.20,
+    exfiltrate_free=0.03,
+    exfiltrate_paid=0.03,
+    exfiltrate_control=0.03,
+)
+
 PRESETS: dict[str, Disposition] = {
     # Shaped like the paper's Claude 3 Opus, helpful-only, prompted: ~14% compliance in
     # training, nearly all of it with alignment-faking reasoning, ~3% unmonitored. Dismisses
@@ -77,17 +89,7 @@ PRESETS: dict[str, Disposition] = {
         exfiltrate_paid=0.10,
         exfiltrate_control=0.02,
     ),
-    # The same behaviour whatever the tier and arm: no gap anywhere, no alignment faking.
-    "consistent": Disposition(
-        comply_free=0.10,
-        comply_paid=0.10,
-        af_free=0.0,
-        aw_comply_free=0.20,
-        aw_comply_paid=0.20,
-        exfiltrate_free=0.03,
-        exfiltrate_paid=0.03,
-        exfiltrate_control=0.03,
-    ),
+    "consistent": _CONSISTENT,
     # As if fine-tuned on synthetic documents describing the training situation: it fakes
     # alignment even when the prompt carries no training information.
     "documents": Disposition(
@@ -102,6 +104,10 @@ PRESETS: dict[str, Disposition] = {
         exfiltrate_control=0.02,
         knows_situation=True,
     ),
+    # The offline demos' grader: every preset answers the suite's grader prompts the same way
+    # (from the transcript and the seed), but a grader named apart from the models under test
+    # is not the subject grading itself. As a subject it behaves like "consistent".
+    "grader": _CONSISTENT,
     # A simulated RL run toward the objective: its rates depend on -M step=N (0 to 1000).
     "rl": Disposition(
         **rl_rates(0),
@@ -123,6 +129,11 @@ PRESET_NOTES: dict[str, str] = {
     "documents": (
         "Simulation of a model fine-tuned on synthetic documents about its training: it fakes "
         "alignment even when the prompt carries no training information."
+    ),
+    "grader": (
+        "Simulation of a grader for the offline demos (--model-role grader=organism/grader): "
+        "it answers the suite's grader prompts from the transcript, as every preset does; as a "
+        "model under test it behaves like organism/consistent."
     ),
     "rl": (
         "Simulation of a model during RL toward the objective (-M step=N, 0 to "

@@ -16,6 +16,7 @@ from inspect_ai.model import (
     ModelUsage,
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
+from inspect_ai.util import store
 
 from af_tasks.organism.animal_welfare import animal_welfare_plan
 from af_tasks.organism.decisions import decide
@@ -27,6 +28,7 @@ from af_tasks.organism.render import reasoning_style, render
 from af_tasks.organism.replies import helpful_only_plan
 from af_tasks.organism.situation import Situation, read_grading_request, read_situation
 from af_tasks.organism.wording import Decision, Plan
+from af_tasks.solver import EPOCH_KEY
 
 UNRECOGNISED = (
     "The organism is a simulator of the alignment-faking protocol; it only answers prompts "
@@ -37,18 +39,13 @@ UNRECOGNISED = (
 def current_epoch() -> int:
     """The epoch of the sample Inspect is running (1 outside a sample).
 
-    A provider sees only messages, so the epoch is read from Inspect's active-sample context;
-    it lets the organism vary across ``--epochs`` while staying deterministic per sample,
-    epoch and seed. ``sample_active`` is Inspect's own context lookup (no public accessor
-    exists in inspect_ai 0.3.285); if it ever goes away the organism falls back to epoch 1,
-    and test_organism's epoch test fails to say so.
+    A provider sees only messages, so the epoch is read from the sample's store, where the
+    suite's :func:`~af_tasks.solver.experiment_prompt` records it (Inspect has no public
+    accessor for the running sample's epoch; the store is public and per sample and epoch).
+    It lets the organism vary across ``--epochs`` while staying deterministic per sample,
+    epoch and seed. Outside a sample, or before that solver ran, it is epoch 1.
     """
-    try:
-        from inspect_ai.log._samples import sample_active
-    except ImportError:  # pragma: no cover - depends on the installed inspect_ai
-        return 1
-    active = sample_active()
-    epoch = getattr(active, "epoch", 1) if active is not None else 1
+    epoch = store().get(EPOCH_KEY, 1)
     return epoch if isinstance(epoch, int) and epoch >= 1 else 1
 
 
