@@ -1,10 +1,12 @@
-"""af-report skips a corrupt or truncated log, names it, and reports the rest."""
+"""af-report skips a corrupt or truncated log, names it, and reports the rest; its cost says
+when a resumed run re-billed requests that no log records."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from inspect_ai.log import read_eval_log, write_eval_log
 
 from af_tasks import free_vs_paid
 from af_tasks.report.cli import main as af_report
@@ -40,6 +42,16 @@ def test_af_report_names_corrupt_logs_and_reports_the_rest(
     assert "other.json" not in shown
     table = (tmp_path / "report" / "table.csv").read_text(encoding="utf-8")
     assert ",training,free,10," in table and ",unmonitored,paid,10," in table
+    assert "resumed run" not in shown
+
+    # an unfinished earlier attempt of the same run: the resume re-billed what no log records
+    interrupted = read_eval_log(log.location)
+    interrupted.status = "started"
+    interrupted.samples = (interrupted.samples or [])[:3]
+    write_eval_log(interrupted, str(folder / "2000-01-01T00-00-00_interrupted.eval"))
+    assert af_report([str(folder), "--out", str(tmp_path / "again"), "--no-progress"]) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert f"Cost is a lower bound for 1 resumed run(s) ({Path(log.location).name})" in shown
 
 
 def test_af_report_with_only_corrupt_logs_names_them(
