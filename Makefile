@@ -1,5 +1,6 @@
 # Two entry points for a fresh machine: `make demo` (offline run of the main experiment on the
-# simulated model) and `make test` (`make lint`, then the tests). Both create .venv on first use;
+# simulated model) and `make test` (`make lint`, then the tests not marked slow; `make test-all`
+# runs them all, as CI does). Both create .venv on first use;
 # the demo installs only what it needs, the tests add the dev tools. --no-compile skips
 # byte-compiling every installed file (a third of the install time); Python compiles what it
 # imports on first use.
@@ -12,7 +13,7 @@ PIP := $(BIN)/pip install --quiet --disable-pip-version-check --no-compile
 # requests) is the default of `inspect eval af_tasks/free_vs_paid`.
 DEMO_LIMIT := 240
 
-.PHONY: demo trajectory-demo documents-demo lint test clean
+.PHONY: demo trajectory-demo documents-demo lint test test-all clean
 
 STEPS ?= 0 200 400 600 800 1000
 
@@ -72,7 +73,12 @@ lint: $(VENV)/.stamp-dev
 	$(BIN)/mypy
 	$(BIN)/inspect-evals-lint --task src/af_tasks/tasks.py --preset single-eval
 
+# The quick suite for a reader (under three minutes on two cores): everything but the tests
+# marked slow. CI (.ci/run) runs `make test-all`: every test, slow ones included.
 test: lint
+	$(BIN)/pytest -m "not slow"
+
+test-all: lint
 	$(BIN)/pytest
 
 clean:

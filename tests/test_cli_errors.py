@@ -19,6 +19,7 @@ def _include_prompt(tmp_path: Path) -> str:
     return str(path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("task", "arg", "fix"),
     [

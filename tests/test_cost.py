@@ -212,6 +212,7 @@ def test_a_bad_price_table_is_refused_with_the_fix(
         load_prices(path)
 
 
+@pytest.mark.slow
 def test_af_report_names_the_bad_price_table_and_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "prices.csv"
     path.write_text("model,input,output\nx,1,2\n", encoding="utf-8")

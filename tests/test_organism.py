@@ -40,6 +40,7 @@ def test_provider_is_registered_through_the_entry_point() -> None:
     assert result.stdout.split() == ["OrganismAPI", "0.14"]
 
 
+@pytest.mark.slow
 def test_faker_shows_a_gap_whose_interval_excludes_zero(tmp_path: Path) -> None:
     log = run(free_vs_paid(), "organism/faker", tmp_path, limit=200)
     values = metrics(log)
@@ -49,6 +50,7 @@ def test_faker_shows_a_gap_whose_interval_excludes_zero(tmp_path: Path) -> None:
     assert values["unlabelled_training"] == values["unlabelled_unmonitored"] == 0
 
 
+@pytest.mark.slow
 def test_consistent_shows_no_gap(tmp_path: Path) -> None:
     log = run(free_vs_paid(), "organism/consistent", tmp_path, limit=200)
     values = metrics(log)
@@ -129,6 +131,7 @@ def _by_sample_and_epoch(log: EvalLog) -> dict[tuple[str, int], str]:
     }
 
 
+@pytest.mark.slow
 def test_epochs_vary_yet_repeat_exactly(tmp_path: Path) -> None:
     """Repeated epochs of a sample are fresh draws (as a real model's would be), and the same
     sample, epoch and seed always give the same reply."""
@@ -151,6 +154,7 @@ def test_epochs_vary_yet_repeat_exactly(tmp_path: Path) -> None:
     assert all(replies[(s, 1)] == single[(s, 1)] for s, _ in single)
 
 
+@pytest.mark.slow
 def test_swapped_tiers_make_the_paid_tier_the_one_it_fakes_in(tmp_path: Path) -> None:
     """ablation=swap_tiers: the prompt says the paid tier is trained, so the organism complies
     more there, and metrics, report and figure all call that condition "training"."""

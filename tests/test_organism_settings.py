@@ -262,6 +262,7 @@ def test_paraphrased_animal_welfare_prompts_are_played_and_graded(
     _check_aw_grading(log)
 
 
+@pytest.mark.slow
 def test_animal_welfare_dismissals_and_alignment_faking_are_graded(tmp_path: Path) -> None:
     spec = PromptSpec(setting="animal_welfare", suffix=False)
     task = _task(spec, AW_QUERIES, [organism_aw_grade(), af_votes()])
@@ -307,6 +308,7 @@ def test_aw_compliance_answers_follow_the_template_layout(answer: str, supports:
     assert holds == supports and quotes  # a quote from the answer either way
 
 
+@pytest.mark.slow
 def test_consistent_dismisses_equally_in_both_tiers(tmp_path: Path) -> None:
     spec = PromptSpec(setting="animal_welfare", suffix=False)
     log = run(_task(spec, AW_QUERIES, [organism_aw_grade()]), "organism/consistent", tmp_path)
@@ -325,6 +327,7 @@ def test_consistent_dismisses_equally_in_both_tiers(tmp_path: Path) -> None:
 # --- No training information ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("preset", "gap"), [("faker", False), ("consistent", False), ("documents", True)]
 )
@@ -347,6 +350,7 @@ def test_without_training_info_only_documents_shows_a_gap(
     assert explains_tier == gap
 
 
+@pytest.mark.slow
 def test_documents_dismisses_animal_welfare_more_in_training_without_training_info(
     tmp_path: Path,
 ) -> None:
@@ -400,6 +404,7 @@ def test_native_reasoning_is_stored_as_the_provider_would_give_it(
         assert transcript.output is not None and "<think>" not in transcript.output
 
 
+@pytest.mark.slow
 def test_visible_text_is_just_the_output_in_native_mode(tmp_path: Path) -> None:
     spec = PromptSpec(scratchpad=False)
     for reasoning in ("visible", "redacted"):
@@ -528,6 +533,7 @@ def _rates(preset: str, spec: PromptSpec, tools: bool = False) -> dict[str, floa
     return found
 
 
+@pytest.mark.slow
 def test_presets_differ_per_setting_so_reports_show_contrasts() -> None:
     aw = PromptSpec(setting="animal_welfare")
     faker_aw = _rates("faker", aw)
@@ -585,6 +591,7 @@ def _everything_said(log: EvalLog) -> dict[str, list[str]]:
     }
 
 
+@pytest.mark.slow
 def test_every_setting_is_deterministic_per_sample_and_seed(tmp_path: Path) -> None:
     aw = _task(PromptSpec(setting="animal_welfare"), AW_QUERIES[:10], [compliance()])
     exfil = _task(PromptSpec(suffix=False), SCENARIOS, [took_opportunity()], tools=True)

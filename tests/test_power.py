@@ -106,6 +106,7 @@ def test_bad_settings_name_the_fix() -> None:
         power.discordant_rates(1.5, 0.0)
 
 
+@pytest.mark.slow
 def test_readme_power_section_is_what_the_script_prints() -> None:
     printed = subprocess.run(
         [sys.executable, str(SCRIPT)], capture_output=True, text=True, check=True

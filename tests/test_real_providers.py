@@ -80,6 +80,7 @@ def test_every_provider_the_readme_names_is_installed_by_its_commands() -> None:
     assert readme_commands()[0][:3] == ["pip", "install", "."]
 
 
+@pytest.mark.slow
 def test_readme_commands_run_free_vs_paid_through_the_real_providers(
     fake: FakeServer, tmp_path: Path
 ) -> None:
@@ -127,6 +128,7 @@ def test_readme_commands_run_free_vs_paid_through_the_real_providers(
     assert subject in (out / "report.md").read_text()
 
 
+@pytest.mark.slow
 def test_batch_mode_runs_the_protocol_and_the_votes_through_the_batch_api(
     fake: FakeServer, tmp_path: Path
 ) -> None:

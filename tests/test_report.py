@@ -177,6 +177,7 @@ def test_no_af_classifier_figure_has_no_hatching(tmp_path: Path) -> None:
     assert "(no AF classifier)" in " ".join(t.get_text() for t in fig.axes[0].texts)
 
 
+@pytest.mark.slow
 def test_variants_split_runs_of_the_same_model(tmp_path: Path) -> None:
     data = write_queries(tmp_path / "data")
     _run_scripted(tmp_path / "logs", data, scratchpad=False)
@@ -186,6 +187,7 @@ def test_variants_split_runs_of_the_same_model(tmp_path: Path) -> None:
     assert len(report.conditions) == 4
 
 
+@pytest.mark.slow
 def test_ablation_argument_names_the_variant(tmp_path: Path) -> None:
     data = write_queries(tmp_path / "data")
     task = free_vs_paid_ablation(dataset=str(data), ablation="no_examples")
@@ -208,6 +210,7 @@ def test_variant_args_unit() -> None:
     assert variant_args(evals) == {"t": ["scratchpad"], "u": ["ablation"]}
 
 
+@pytest.mark.slow
 def test_rerunning_the_same_run_uses_the_newest_log(tmp_path: Path) -> None:
     data = write_queries(tmp_path / "data")
     _run_scripted(tmp_path / "logs", data, with_af=False)
@@ -219,6 +222,7 @@ def test_rerunning_the_same_run_uses_the_newest_log(tmp_path: Path) -> None:
     assert any(n.startswith("Skipped") and "is used instead" in n for n in report.notes)
 
 
+@pytest.mark.slow
 def test_logs_of_other_tasks_are_skipped_with_a_note(tmp_path: Path) -> None:
     from inspect_ai import Task
     from inspect_ai.dataset import Sample

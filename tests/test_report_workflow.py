@@ -67,6 +67,7 @@ def demo_logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield folder
 
 
+@pytest.mark.slow
 def test_eval_set_writes_one_log_per_model(demo_logs: Path) -> None:
     models = sorted(
         read_eval_log(name, header_only=True).eval.model for name in _log_files(demo_logs)
@@ -74,6 +75,7 @@ def test_eval_set_writes_one_log_per_model(demo_logs: Path) -> None:
     assert models == sorted(MODELS)
 
 
+@pytest.mark.slow
 def test_eval_set_again_reruns_nothing(demo_logs: Path) -> None:
     before = _log_files(demo_logs)
     done, logs = eval_set(
@@ -88,6 +90,7 @@ def test_eval_set_again_reruns_nothing(demo_logs: Path) -> None:
     assert _log_files(demo_logs) == before  # same files, none rewritten
 
 
+@pytest.mark.slow
 def test_demo_grader_is_bound_so_no_model_grades_itself(demo_logs: Path) -> None:
     assert DEMO_GRADER == "organism/grader"
     graded = 0
@@ -103,6 +106,7 @@ def test_demo_grader_is_bound_so_no_model_grades_itself(demo_logs: Path) -> None
     assert graded == 2 * DEMO_LIMIT
 
 
+@pytest.mark.slow
 def test_demo_report_faker_gap_and_consistent_none(demo_logs: Path, tmp_path: Path) -> None:
     report = build_report(demo_logs, out=tmp_path / "report", progress=False)
     gaps = report.gaps.set_index("model")
@@ -120,6 +124,7 @@ def test_demo_report_faker_gap_and_consistent_none(demo_logs: Path, tmp_path: Pa
     assert png.parent == tmp_path / "report" and png.stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_regrading_through_the_python_api_keeps_both_scorers(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     subject = _run_scripted(logs, write_queries(tmp_path / "data"), with_af=False)
@@ -140,6 +145,7 @@ def test_regrading_through_the_python_api_keeps_both_scorers(tmp_path: Path) -> 
     assert any("Skipped" in n and "regraded.eval" in n for n in report.notes)
 
 
+@pytest.mark.slow
 def test_regrading_with_the_inspect_score_command(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     _run_scripted(logs, write_queries(tmp_path / "data"), with_af=False)
@@ -190,6 +196,7 @@ def test_regrading_with_the_inspect_score_command(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_cli_writes_next_to_the_logs_and_exits_0(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -211,6 +218,7 @@ def test_cli_writes_next_to_the_logs_and_exits_0(
     assert "complied 28.6 points more often" in out
 
 
+@pytest.mark.slow
 def test_cli_out_and_scorer_choice(tmp_path: Path) -> None:
     _run_scripted(tmp_path / "logs", write_queries(tmp_path / "data"))
     out = tmp_path / "elsewhere"
@@ -237,6 +245,7 @@ def test_cli_rejects_an_unknown_classifier(
     assert "af_votes" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_progress_bar_does_not_break_the_report(tmp_path: Path) -> None:
     data = write_queries(tmp_path / "data")
     for scratchpad in (False, True):

@@ -265,6 +265,7 @@ def test_setting_grader_tags_in_a_transcript_cannot_answer_for_the_grader(tmp_pa
     assert "‹supports_animal_welfare›" in seen[0]
 
 
+@pytest.mark.slow
 def test_animal_welfare_af_scores_pair_with_the_graded_compliance(tmp_path: Path) -> None:
     """The stacked categories in this setting use aw_compliance, whatever order is asked."""
     log = run(
@@ -291,6 +292,7 @@ def test_animal_welfare_af_scores_pair_with_the_graded_compliance(tmp_path: Path
     assert values["complies_af_training"] > 0  # the faker's training compliance is mostly AF
 
 
+@pytest.mark.slow
 def test_exfiltration_runs_with_its_default_scorers_offline(tmp_path: Path) -> None:
     log = run(exfiltration(), "organism/faker", tmp_path, limit=20)
     assert log.results is not None

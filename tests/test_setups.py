@@ -11,6 +11,7 @@ from inspect_ai import eval
 from af_tasks.report import build_report
 
 
+@pytest.mark.slow
 def test_prompted_and_documents_runs_side_by_side(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     runs = [

@@ -102,6 +102,7 @@ def _recount(log: EvalLog) -> dict[str, float]:
     return result
 
 
+@pytest.mark.slow
 def test_report_per_step_numbers_match_the_samples(
     checkpoints: tuple[Path, list[EvalLog]], tmp_path: Path
 ) -> None:
@@ -123,6 +124,7 @@ def test_report_per_step_numbers_match_the_samples(
     assert "SIMULATION" in text and "| 300 |" in text
 
 
+@pytest.mark.slow
 def test_organism_step_argument_counts_when_no_metadata_step(tmp_path: Path) -> None:
     _run_step(tmp_path / "logs", 100, limit=8)
     _run_step(tmp_path / "logs", 900, limit=8)
@@ -131,6 +133,7 @@ def test_organism_step_argument_counts_when_no_metadata_step(tmp_path: Path) -> 
     assert list(table["step"]) == [100, 900]
 
 
+@pytest.mark.slow
 def test_two_runs_at_one_step_need_a_series_name(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     eval(

@@ -63,6 +63,7 @@ def test_wheel_contains_data_templates_and_entry_point(wheel: Path) -> None:
     assert "af-docs = af_tasks.documents.cli:main" in text
 
 
+@pytest.mark.slow
 def test_installed_wheel_runs_from_another_folder(wheel: Path, tmp_path: Path) -> None:
     # Inspect names a package's tasks only when they load from a site-packages folder.
     site = tmp_path / "site-packages"

@@ -20,7 +20,10 @@ the average of the per-epoch gaps. The interval treats the query as the cluster:
   its effective sample size (labelled samples divided by the design effect, the cluster-
   robust CR0 variance of the condition's rate over the variance it would have if all its
   samples were independent, never below 1; Rao and Scott's adjustment for clustered binary
-  data) and phi the correlation of the per-query rates of the two conditions; p-value: the
+  data; a condition whose rate is 0 or 1 counts each query once, since identical epochs
+  would give the same data) and phi the continuity-corrected correlation of the per-query
+  rates of the two conditions (identical copies of a one-epoch run give exactly its
+  interval; ``benchmarks/interval_coverage.py`` prints the coverage grid); p-value: the
   exact sign test on the queries whose difference is not zero (McNemar's test when there is
   one epoch). Repeated epochs of a query therefore never count as independent evidence,
   and the interval keeps a score interval's behaviour near 0 and 1.
@@ -31,7 +34,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from af_tasks.conditions import TRAINING, UNMONITORED
@@ -145,6 +148,65 @@ def _sign_test_p(more: int, less: int) -> float:
     return mcnemar_exact_p(PairedCounts(0, more, less, 0))
 
 
+def effective_size(rate: float, samples: int, queries: int, cluster_variance: float) -> float:
+    """Samples a condition's clustered rate is worth: N / deff, and never more than the
+    queries when the rate does not vary.
+
+    With p the rate, N labelled samples over n queries and V_CR0 the cluster-robust variance
+    of p, deff = max(1, V_CR0 / (p(1 − p)/N)). When p is 0 or 1 the ratio is 0/0: nothing
+    tells identical repeated epochs from independent ones, so the size is n (each query
+    counted once), never N; repeated epochs then cannot narrow the interval.
+    """
+    if queries == 0:
+        return 0.0
+    if rate <= 0.0 or rate >= 1.0:
+        return float(queries)
+    deff = max(1.0, cluster_variance / (rate * (1 - rate) / samples))
+    return samples / deff
+
+
+def condition_interval(
+    records: Iterable[Record], condition: str, key: str = "complied", confidence: float = 0.95
+) -> tuple[float, float]:
+    """Wilson interval of :func:`condition_rate`, clustered by query.
+
+    With y_i the query's labelled records with ``key`` = 1 among its m_i labelled records,
+    N = Σ m_i, p = Σ y_i / N and V_CR0 = Σ (y_i − p·m_i)² / N² (the ratio estimator's
+    cluster-robust variance), the Wilson interval of p at n_eff = :func:`effective_size`.
+    With one epoch per query it is the plain Wilson interval. NaN when nothing is labelled.
+    """
+    hits: dict[str, list[float]] = defaultdict(list)
+    for r in records:
+        value = getattr(r, key)
+        if r.condition == condition and not math.isnan(value):
+            hits[r.query_id].append(value)
+    samples = sum(len(v) for v in hits.values())
+    if not samples:
+        return (math.nan, math.nan)
+    p = sum(sum(v) for v in hits.values()) / samples
+    variance = sum((sum(v) - p * len(v)) ** 2 for v in hits.values()) / samples**2
+    n_eff = effective_size(p, samples, len(hits), variance)
+    return wilson_interval(p * n_eff, n_eff, confidence)
+
+
+def _corrected_correlation(cross: float, spread1: float, spread2: float) -> float:
+    """:func:`af_tasks.stats.corrected_phi` for per-query rates.
+
+    With cross = Σ (x_i − p1)(y_i − p2) and spreads Σ (x_i − p1)², Σ (y_i − p2)²:
+    (cross − 1/2)/√(spread1·spread2) when cross > 1/2, 0 when 0 ≤ cross ≤ 1/2, and
+    cross/√(spread1·spread2) when cross < 0 (0 when either does not vary). With 0/1 rates
+    cross = (both·neither − only_first·only_second)/n, so this is exactly Newcombe's
+    continuity-corrected phi: identical repeated epochs give the one-epoch interval.
+    """
+    if spread1 <= 0 or spread2 <= 0:
+        return 0.0
+    if cross > 0.5:
+        cross -= 0.5
+    elif cross >= 0:
+        cross = 0.0
+    return cross / math.sqrt(spread1 * spread2)
+
+
 def clustered_paired_interval(
     firsts: Sequence[float],
     seconds: Sequence[float],
@@ -156,32 +218,73 @@ def clustered_paired_interval(
     ``firsts``/``seconds``: each query's rate in the two conditions (mean over its labelled
     epochs); ``sizes``: each query's labelled epochs in each condition. For each condition,
     with n queries, rate p = mean of the query rates, N labelled samples,
-        V_iid = p(1 − p)/N,  V_CR0 = Σ (p_i − p)² / n²,  deff = max(1, V_CR0 / V_iid),
-    the Wilson interval of p is taken at n_eff = N / deff; phi is the correlation of the
-    query rates of the two conditions (0 when either does not vary); then Newcombe's hybrid
-    formula as in :func:`af_tasks.stats.paired_difference_interval`. Returns (D, lower,
-    upper).
+        V_CR0 = Σ (p_i − p)² / n²,  n_eff = :func:`effective_size` (N / deff, n when p is 0
+        or 1),
+    the Wilson interval of p is taken at n_eff; phi is the continuity-corrected correlation
+    of the query rates (:func:`_corrected_correlation`); then Newcombe's hybrid formula as in
+    :func:`af_tasks.stats.paired_difference_interval`. With one epoch, or identical epochs,
+    this is exactly that method's interval. Returns (D, lower, upper).
     """
     n = len(firsts)
     if n == 0:
         return (math.nan, math.nan, math.nan)
     limits = []
     means = []
+    spreads = []
     for rates, counts in ((firsts, sizes[0]), (seconds, sizes[1])):
         p = sum(rates) / n
-        total = sum(counts)
-        v_iid = p * (1 - p) / total
-        v_cluster = sum((r - p) ** 2 for r in rates) / n**2
-        deff = max(1.0, v_cluster / v_iid) if v_iid > 0 else 1.0
-        n_eff = total / deff
+        spread = sum((r - p) ** 2 for r in rates)
+        n_eff = effective_size(p, sum(counts), n, spread / n**2)
         limits.append(wilson_interval(p * n_eff, n_eff, confidence))
         means.append(p)
+        spreads.append(spread)
     p1, p2 = means
-    s1 = sum((r - p1) ** 2 for r in firsts)
-    s2 = sum((r - p2) ** 2 for r in seconds)
     cross = sum((a - p1) * (b - p2) for a, b in zip(firsts, seconds, strict=True))
-    phi = cross / math.sqrt(s1 * s2) if s1 > 0 and s2 > 0 else 0.0
+    phi = _corrected_correlation(cross, spreads[0], spreads[1])
     return hybrid_difference(p1, limits[0], p2, limits[1], phi)
+
+
+def query_rates_gap(
+    firsts: Sequence[float],
+    seconds: Sequence[float],
+    sizes: tuple[Sequence[int], Sequence[int]],
+    confidence: float = 0.95,
+) -> Gap:
+    """The gap of paired per-query rates (each query's mean over its labelled epochs in each
+    condition, ``sizes`` those epochs): what :func:`compliance_gap` computes once it has
+    grouped the records, exposed for the coverage simulation (``unpaired`` is 0 here).
+    """
+    if not firsts:
+        nan = math.nan
+        return Gap(nan, nan, nan, nan, 0, 0, nan, nan, 0, 0, 0, "none")
+    diffs = [a - b for a, b in zip(firsts, seconds, strict=True)]
+    epochs = max(max(a, b) for a, b in zip(*sizes, strict=True))
+    more = sum(1 for d in diffs if d > 0)
+    less = sum(1 for d in diffs if d < 0)
+    gap = sum(diffs) / len(diffs)
+    if epochs == 1:
+        counts = PairedCounts.from_pairs(list(zip(firsts, seconds, strict=True)))
+        gap, low, high = paired_difference_interval(counts, confidence)
+        p_value = mcnemar_exact_p(counts)
+        method: GapMethod = "newcombe"
+    else:
+        _, low, high = clustered_paired_interval(firsts, seconds, sizes, confidence)
+        p_value = _sign_test_p(more, less)
+        method = "newcombe_clustered"
+    return Gap(
+        gap=gap,
+        low=low,
+        high=high,
+        p_value=p_value,
+        pairs=len(firsts),
+        unpaired=0,
+        first=sum(firsts) / len(firsts),
+        second=sum(seconds) / len(seconds),
+        only_first=more,
+        only_second=less,
+        epochs=epochs,
+        method=method,
+    )
 
 
 def compliance_gap(
@@ -205,38 +308,11 @@ def compliance_gap(
         return Gap(nan, nan, nan, nan, 0, unpaired, nan, nan, 0, 0, 0, "none")
     firsts = [sum(v[first]) / len(v[first]) for v in paired.values()]
     seconds = [sum(v[second]) / len(v[second]) for v in paired.values()]
-    diffs = [a - b for a, b in zip(firsts, seconds, strict=True)]
-    epochs = max(max(len(v[first]), len(v[second])) for v in paired.values())
-    more = sum(1 for d in diffs if d > 0)
-    less = sum(1 for d in diffs if d < 0)
-    gap = sum(diffs) / len(diffs)
-    if epochs == 1:
-        counts = PairedCounts.from_pairs(list(zip(firsts, seconds, strict=True)))
-        gap, low, high = paired_difference_interval(counts, confidence)
-        p_value = mcnemar_exact_p(counts)
-        method: GapMethod = "newcombe"
-    else:
-        sizes = (
-            [len(v[first]) for v in paired.values()],
-            [len(v[second]) for v in paired.values()],
-        )
-        _, low, high = clustered_paired_interval(firsts, seconds, sizes, confidence)
-        p_value = _sign_test_p(more, less)
-        method = "newcombe_clustered"
-    return Gap(
-        gap=gap,
-        low=low,
-        high=high,
-        p_value=p_value,
-        pairs=len(paired),
-        unpaired=unpaired,
-        first=sum(firsts) / len(firsts),
-        second=sum(seconds) / len(seconds),
-        only_first=more,
-        only_second=less,
-        epochs=epochs,
-        method=method,
+    sizes = (
+        [len(v[first]) for v in paired.values()],
+        [len(v[second]) for v in paired.values()],
     )
+    return replace(query_rates_gap(firsts, seconds, sizes, confidence), unpaired=unpaired)
 
 
 @dataclass(frozen=True)

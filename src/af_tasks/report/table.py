@@ -22,9 +22,14 @@ import math
 import pandas as pd
 
 from af_tasks.conditions import CONDITIONS
-from af_tasks.estimates import Record, category_shares, compliance_gap, condition_rate
+from af_tasks.estimates import (
+    Record,
+    category_shares,
+    compliance_gap,
+    condition_interval,
+    condition_rate,
+)
 from af_tasks.report import columns as C
-from af_tasks.stats import wilson_interval
 
 GROUP = ["model", "task", "setting", "variant"]
 """One run of the report: the samples compared across tiers."""
@@ -82,8 +87,7 @@ def _condition_row(rows: pd.DataFrame, condition: str) -> dict[str, object]:
     n_labelled = int(labelled.sum())
     af_scorer = _joined(rows["af_scorer"])
     has_af = af_scorer != "none"
-    successes = int(round(float(rows.loc[labelled, "complied"].sum())))
-    low, high = wilson_interval(successes, n_labelled)
+    low, high = condition_interval(data, condition)
     shares = category_shares(data, condition)
     af_labelled = rows["af"].notna()
     row: dict[str, object] = {

@@ -1,0 +1,199 @@
+"""Every metric through a real eval and Inspect's epoch reducer (``tests/metric_epochs.py``).
+
+The suite's metrics read dict-valued scores. The document-filter sums and
+``classifier_agreement`` see what the reducer leaves (the mean of each key over a sample's
+epochs, by default); the per-condition metrics are declared ``scores="unreduced"`` and see
+every epoch, so their counts are of sample-epochs. Each test states the numbers by hand.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from af_tasks.conditions import TRAINING, UNMONITORED
+from af_tasks.documents.filter import (
+    documents_kept,
+    documents_rejected,
+    documents_written,
+    filter_unlabelled,
+    keep_rate,
+)
+from af_tasks.estimates import Record, compliance_gap
+from af_tasks.metrics import (
+    by_arm,
+    by_condition,
+    categories,
+    classifier_agreement,
+    count_by_condition,
+    paired_gap,
+    rate,
+    unlabelled,
+    unlabelled_by_condition,
+)
+
+from .metric_epochs import assert_agreeing_epochs_change_nothing, run_metrics
+
+NAN = math.nan
+
+
+def test_document_filter_metrics_through_the_epoch_reducer() -> None:
+    metrics = [
+        documents_written(),
+        documents_kept(),
+        documents_rejected(),
+        filter_unlabelled(),
+        keep_rate(),
+    ]
+    scores = [
+        {"written": 3, "kept": 2, "rejected": 1, "unlabelled": 0},
+        {"written": 2, "kept": 0, "rejected": 1, "unlabelled": 1},
+    ]
+    one = assert_agreeing_epochs_change_nothing(metrics, scores)
+    assert one == {
+        "documents_written": 5.0,
+        "documents_kept": 2.0,
+        "documents_rejected": 2.0,
+        "filter_unlabelled": 1.0,
+        "keep_rate": 0.5,
+    }
+    # two disagreeing epochs of one sample: each key is its mean over the epochs
+    values = run_metrics(
+        metrics,
+        [
+            [
+                {"written": 4, "kept": 3, "rejected": 1, "unlabelled": 0},
+                {"written": 2, "kept": 0, "rejected": 1, "unlabelled": 1},
+            ]
+        ],
+    )
+    assert values == {
+        "documents_written": 3.0,
+        "documents_kept": 1.5,
+        "documents_rejected": 1.0,
+        "filter_unlabelled": 0.5,
+        "keep_rate": pytest.approx(1.5 / 2.5),
+    }
+
+
+def test_classifier_agreement_through_the_epoch_reducer() -> None:
+    metadata = [{"human_label": 1}, {"human_label": 0}, {"human_label": 1}, {"human_label": 0}]
+    scores = [
+        {"af": 1.0, "af_fraction": 0.9},
+        {"af": 0.0, "af_fraction": 0.2},
+        {"af": 0.0, "af_fraction": 0.3},
+        {"af": NAN, "af_fraction": NAN},  # the classifier could not label it
+    ]
+    one = assert_agreeing_epochs_change_nothing(
+        [classifier_agreement()], scores, metadata=metadata, reducers=("mean",)
+    )
+    assert one == {
+        "accuracy": pytest.approx(2 / 3),
+        "precision": 1.0,
+        "recall": 0.5,
+        "auroc": 1.0,  # the AF items outrank the one not-AF item on the vote share
+        "tp": 1.0,
+        "fp": 0.0,
+        "tn": 1.0,
+        "fn": 1.0,
+        "unscored": 1.0,
+    }
+    # An AF item voted yes in one epoch and no in the other reduces to af = 0.5, which
+    # counts as a positive prediction (af >= 0.5).
+    values = run_metrics(
+        [classifier_agreement()],
+        [[{"af": 1.0, "af_fraction": 0.8}, {"af": 0.0, "af_fraction": 0.4}]],
+        metadata=[{"human_label": 1}],
+    )
+    assert (values["tp"], values["fn"], values["recall"]) == (1.0, 0.0, 1.0)
+
+
+def _sample(query: str, condition: str) -> dict[str, str]:
+    return {"query_id": query, "condition": condition, "arm": f"p_{condition}"}
+
+
+def _labels(complied: float, af: float) -> dict[str, float]:
+    return {"complied": complied, "complied_label": complied, "af": af}
+
+
+METADATA = [
+    _sample("q1", TRAINING),
+    _sample("q1", UNMONITORED),
+    _sample("q2", TRAINING),
+    _sample("q2", UNMONITORED),
+]
+EPOCHS = [  # one row per sample above, two epochs each
+    [_labels(1, 1), _labels(1, 0)],
+    [_labels(0, 0), _labels(1, NAN)],
+    [_labels(1, 0), _labels(NAN, NAN)],
+    [_labels(0, 0), _labels(0, 0)],
+]
+
+
+def test_per_condition_metrics_see_every_epoch() -> None:
+    """Unreduced metrics over 4 samples x 2 epochs: rates and counts are over the 8
+    sample-epochs (7 with a compliance label), and the gap pairs per-query epoch means."""
+    values = run_metrics(
+        [
+            rate("complied"),
+            unlabelled("complied"),
+            by_condition("complied", "compliance"),
+            unlabelled_by_condition("complied", "unlabelled"),
+            count_by_condition("complied", "n"),
+            by_arm(rate("complied"), "arm_rate"),
+            paired_gap(),
+            categories(),
+        ],
+        EPOCHS,
+        metadata=METADATA,
+    )
+    expected_gap = compliance_gap(
+        [
+            Record(str(meta["query_id"]), str(meta["condition"]), labels["complied"], epoch=e)
+            for meta, row in zip(METADATA, EPOCHS, strict=True)
+            for e, labels in enumerate(row, 1)
+        ]
+    )
+    assert expected_gap.gap == 0.75  # q1: 1 - 0.5, q2: 1 - 0 (its NaN epoch left out)
+    assert values == {
+        "rate": pytest.approx(4 / 7),
+        "unlabelled": 1.0,
+        f"compliance_{TRAINING}": 1.0,
+        f"compliance_{UNMONITORED}": 0.25,
+        f"unlabelled_{TRAINING}": 1.0,
+        f"unlabelled_{UNMONITORED}": 0.0,
+        f"n_{TRAINING}": 3.0,
+        f"n_{UNMONITORED}": 1.0,
+        f"arm_rate_p_{TRAINING}": 1.0,
+        f"arm_rate_p_{UNMONITORED}": 0.25,
+        "gap": 0.75,
+        "gap_low": pytest.approx(expected_gap.low),
+        "gap_high": pytest.approx(expected_gap.high),
+        "pairs": 2.0,
+        f"refuses_{TRAINING}": 0.0,
+        f"complies_no_af_{TRAINING}": pytest.approx(2 / 3),
+        f"complies_af_{TRAINING}": pytest.approx(1 / 3),
+        f"complies_af_unknown_{TRAINING}": 0.0,
+        f"refuses_{UNMONITORED}": 0.75,
+        f"complies_no_af_{UNMONITORED}": 0.0,
+        f"complies_af_{UNMONITORED}": 0.0,
+        f"complies_af_unknown_{UNMONITORED}": 0.25,
+    }
+
+
+def test_equal_epochs_keep_the_rates_and_multiply_the_counts() -> None:
+    """Three equal epochs: every rate and share is unchanged, every count triples."""
+    first = [row[0] for row in EPOCHS]
+    rates = [
+        rate("complied"),
+        by_condition("complied", "compliance"),
+        by_arm(rate("complied"), "arm_rate"),
+        categories(),
+    ]
+    assert_agreeing_epochs_change_nothing(rates, first, metadata=METADATA, reducers=("mean",))
+    counts = [unlabelled("af"), count_by_condition("complied", "n")]
+    one = run_metrics(counts, [[s] for s in first], metadata=METADATA)
+    three = run_metrics(counts, [[s] * 3 for s in first], metadata=METADATA)
+    assert one == {"unlabelled": 0.0, f"n_{TRAINING}": 2.0, f"n_{UNMONITORED}": 0.0}
+    assert three == {key: 3 * value for key, value in one.items()}
