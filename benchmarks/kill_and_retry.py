@@ -96,27 +96,29 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="af_kill_and_retry_"))
     dataset = dataset_file(work, queries)
     with FakeServer(FakeConfig(latency=args.latency)) as fake:
-        env = {**os.environ, **fake.env()}
+        os.environ.update(fake.env())  # the re-scoring below runs in this process
+        env = dict(os.environ)
         # 1. reference
         ref_dir = work / "reference"
-        began = time.monotonic()
         subprocess.run(command(dataset, ref_dir, 8), env=env, check=True)
-        reference_seconds = time.monotonic() - began
         reference = read_eval_log(list_eval_logs(str(ref_dir))[0].name)
-        # 2. killed part-way (by wall time: the reference's duration times --kill-after)
+        total = _requests(fake.stats())
+        # 2. killed part-way: once the fake has answered --kill-after of the reference's requests
+        fake.reset(FakeConfig(latency=args.latency))
         run_dir = work / "killed"
         child = subprocess.Popen(command(dataset, run_dir, 8), env=env)
-        try:
-            child.wait(timeout=reference_seconds * args.kill_after)
-            print("the run finished before it could be killed: raise --samples or --latency")
-        except subprocess.TimeoutExpired:
+        while child.poll() is None and _requests(fake.stats()) < total * args.kill_after:
+            time.sleep(0.2)
+        if child.poll() is None:
+            answered = _requests(fake.stats())
             os.kill(child.pid, signal.SIGKILL)
             child.wait()
-            after = reference_seconds * args.kill_after
             print(
-                f"killed the run (SIGKILL, pid {child.pid}) after {after:.0f} s "
-                f"(the uninterrupted run took {reference_seconds:.0f} s)"
+                f"killed the run (SIGKILL, pid {child.pid}) after {answered} of the "
+                f"{total} requests the uninterrupted run made"
             )
+        else:
+            print("the run finished before it could be killed: raise --samples or --latency")
         interrupted = list_eval_logs(str(run_dir))[0].name
         subprocess.run(
             [INSPECT, "eval-retry", interrupted, "--log-dir", str(run_dir), "--display", "none"],
@@ -144,6 +146,11 @@ def main() -> None:
     print(f"relabelled vs the uninterrupted run: {len(relabelled)} {relabelled[:5]}")
     print(f"relabelled by re-scoring the resumed log: {len(relabelled_by_rescoring)}")
     print(f"status: reference {reference.status}, resumed {resumed.status}; logs: {work}")
+
+
+def _requests(stats: dict[str, Any]) -> int:
+    """Requests the fake has answered, over every model."""
+    return sum(int(m.get("requests", 0)) for m in stats.get("models", {}).values())
 
 
 def _sub(rescored: Any, original: Any) -> bool:

@@ -14,6 +14,8 @@ from af_tasks.report.cli import main as af_report
 from .helpers import mock_model, run
 from .report_kit import scripted_reply, write_queries
 
+pytestmark = pytest.mark.slow  # runs whole evals (see make test-all)
+
 
 def corrupt_copies(folder: Path, good: Path) -> list[str]:
     """A truncated copy of a good log, a file of garbage, and a cut-off .json log."""

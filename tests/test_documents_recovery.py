@@ -19,6 +19,8 @@ from af_tasks.documents.export import export_documents
 from af_tasks.documents.filter import document_filter
 from af_tasks.documents.recovery import derive_lineage, exchanges_from_events
 
+pytestmark = pytest.mark.slow  # runs whole evals (see make test-all)
+
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory: pytest.TempPathFactory) -> Path:

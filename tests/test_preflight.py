@@ -55,9 +55,8 @@ def _queries(tmp_path: Path, rows: list[dict[str, Any]], name: str = "q.jsonl") 
     ],
 )
 def test_an_empty_value_is_refused_by_name(build: Callable[..., Any], name: str) -> None:
-    for empty in (None, "", "  "):
-        message = _refused(build, **{name: empty})
-        assert f"-T {name} is empty; give it a value, or leave it out" in message
+    message = _refused(build, **{name: None})  # what `-T name=` passes
+    assert f"-T {name} is empty; give it a value, or leave it out" in message
 
 
 @pytest.mark.parametrize(

@@ -85,12 +85,13 @@ def reported_as_parameter_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 def check_no_empty_values(signature: inspect.Signature, kwargs: dict[str, Any]) -> None:
     """Refuse an empty value (``-T name=`` reaches a task as None) for a parameter whose
-    default is not empty: the run would otherwise fail later, or silently use nothing."""
+    default is not None: the run would otherwise fail later with a traceback, or silently use
+    nothing. (An empty string is left to the parameter's own check, which names its choices.)"""
     for name, value in kwargs.items():
         parameter = signature.parameters.get(name)
         if parameter is None or parameter.default in (None, "", inspect.Parameter.empty):
             continue
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if value is None:
             raise ValueError(
                 f"-T {name} is empty; give it a value, or leave it out to use the default "
                 f"({parameter.default!r})."
