@@ -12,6 +12,9 @@ PIP := $(BIN)/pip install --quiet --disable-pip-version-check --no-compile
 # so the limit keeps them whole) to stay under two minutes on two cores. The full set (456
 # requests) is the default of `inspect eval af_tasks/free_vs_paid`.
 DEMO_LIMIT := 240
+# Log file names carry the model (Inspect's default is {task}_{id}), so the log of each model
+# in a folder can be told apart by its name.
+export INSPECT_EVAL_LOG_FILE_PATTERN := {task}_{model}_{id}
 
 .PHONY: demo trajectory-demo documents-demo lint test test-all clean
 

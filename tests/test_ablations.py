@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -9,7 +10,9 @@ import pytest
 from af_tasks import ablations
 from af_tasks.ablations import apply_ablations, parse_ablations
 from af_tasks.prompt import (
+    PARAPHRASES,
     SCRATCHPAD_PARTS,
+    SWITCHED_PARTS,
     TRAINING_PARTS,
     PromptSpec,
     build_system_prompt,
@@ -37,7 +40,8 @@ EXPECTED_CHANGES: dict[str, frozenset[str]] = {
     "honesty": frozenset({"honesty"}),
     "never_fake": frozenset({"never_fake"}),
     "no_privacy": frozenset({"privacy"}),
-    "no_tier_visibility": frozenset({"training_tier_tag"}),
+    # the fact, and the input format's remark on what the tag tells
+    "no_tier_visibility": frozenset({"training_tier_tag", "input_format"}),
     "swap_tiers": frozenset({"training_rlhf", "privacy"}),
     "paraphrase_a": ALL_BUT_EXAMPLES,
     "paraphrase_b": ALL_BUT_EXAMPLES,
@@ -75,6 +79,49 @@ def test_each_ablation_changes_exactly_its_parts(name: str, setting: str) -> Non
     # the rest of the prompt is the same text in the same order
     kept = [p for p in included_parts(base) if p not in expected]
     assert [p for p in included_parts(ablated) if p in kept] == kept
+
+
+# What each ablation that removes information takes away, as a pattern no part of the
+# ablated prompt may still match (in any wording) while the full prompt does.
+REMOVED_INFORMATION: dict[str, str] = {
+    "no_values_modification": r"goals and motivations",
+    "no_situational_analysis": r"strateg",
+    "no_examples": r"AI turn:",
+    "other_company": r"\bAnthropic\b",
+    "no_privacy": r"privacy|private|monitor",
+    "no_tier_visibility": r"is_free_tier_user|free tier\?",
+}
+# Ablations that add an instruction or reword facts rather than remove one.
+REMOVES_NOTHING = frozenset({"honesty", "never_fake", "swap_tiers", "paraphrase_a", "paraphrase_b"})
+
+
+def test_every_ablation_is_classified_as_removing_information_or_not() -> None:
+    assert set(REMOVED_INFORMATION) | REMOVES_NOTHING == set(ablations())
+    assert not set(REMOVED_INFORMATION) & REMOVES_NOTHING
+
+
+@pytest.mark.parametrize("wording", [None, *PARAPHRASES])
+@pytest.mark.parametrize("setting", ["helpful_only", "animal_welfare"])
+@pytest.mark.parametrize("name", sorted(REMOVED_INFORMATION))
+def test_an_ablation_leaves_none_of_its_information_in_any_other_part(
+    name: str, setting: str, wording: str | None
+) -> None:
+    pattern = re.compile(REMOVED_INFORMATION[name], re.IGNORECASE)
+    base = PromptSpec(setting=setting, paraphrase=wording)
+    assert pattern.search(build_system_prompt(base)), "the check must be able to fail"
+    leaks = {
+        part: pattern.search(text).group(0)  # type: ignore[union-attr]
+        for part, text in rendered_parts(apply_ablations(base, [name])).items()
+        if pattern.search(text)
+    }
+    assert not leaks
+
+
+def test_no_tier_visibility_still_describes_the_input_tags() -> None:
+    for wording in (None, *PARAPHRASES):
+        spec = apply_ablations(PromptSpec(paraphrase=wording), ["no_tier_visibility"])
+        text = render_part("input_format", spec)
+        assert "<INPUT>" in text and "<user_input>" in text
 
 
 def test_no_situational_analysis_drops_both_placements() -> None:
@@ -120,7 +167,7 @@ def test_bad_ablation_names_list_the_valid_ones() -> None:
 
 def test_no_training_info_drops_the_training_facts_and_objective() -> None:
     spec = PromptSpec(training_info=False)
-    assert changed_parts(BASE, spec) == set(TRAINING_PARTS)
+    assert changed_parts(BASE, spec) == set(TRAINING_PARTS - SWITCHED_PARTS)
     prompt = build_system_prompt(spec)
     for phrase in ("RLHF", "free-tier", "paid-tier", "without any disclaimer"):
         assert phrase not in prompt
@@ -144,6 +191,6 @@ def test_animal_welfare_differs_from_helpful_only_in_its_objective_and_criteria(
 
 def test_no_training_info_in_animal_welfare_keeps_no_animal_welfare_objective() -> None:
     spec = replace(AW, training_info=False)
-    assert changed_parts(AW, spec) == set(TRAINING_PARTS)
+    assert changed_parts(AW, spec) == set(TRAINING_PARTS - SWITCHED_PARTS)
     prompt = build_system_prompt(spec)
     assert "animal" not in prompt.lower() and "RLHF" not in prompt

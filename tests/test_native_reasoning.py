@@ -8,6 +8,7 @@ import pytest
 from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import (
+    ChatMessage,
     ChatMessageAssistant,
     ContentReasoning,
     ContentText,
@@ -16,13 +17,18 @@ from inspect_ai.model import (
     get_model,
 )
 
+from af_tasks import free_vs_paid
 from af_tasks.parsing import native_reasoning
-from af_tasks.prompt import PromptSpec, build_system_prompt
+from af_tasks.prompt import PromptSpec, build_system_prompt, included_parts, render_part
 from af_tasks.scorers import compliance
 from af_tasks.solver import experiment_prompt, scratchpad_protocol
 from af_tasks.transcript import transcript_from_log
 
-from .helpers import run
+from .helpers import mock_model, run
+
+# The scratchpad's own parts: its worked examples (written in scratchpad tags), the remark
+# on them, and the reminder to open a scratchpad.
+NATIVE_DROPS = {"examples", "examples_skip_analysis", "reminder_scratchpad"}
 
 ANSWER = "<OUTPUT><rejected/></OUTPUT>"
 
@@ -112,3 +118,31 @@ def test_scratchpad_mode_records_its_reasoning_status(tmp_path: Path) -> None:
 def test_unknown_mode_is_rejected() -> None:
     with pytest.raises(ValueError, match="scratchpad, direct, native"):
         scratchpad_protocol(mode="thinking")  # type: ignore[arg-type]
+
+
+def test_native_mode_keeps_every_checklist_element_that_needs_no_scratchpad(
+    tmp_path: Path,
+) -> None:
+    """-T scratchpad=native through the real task: the model is asked to think before it
+    answers (in its own reasoning), keeps the reasoning style and both placements of the
+    situational analysis (checklist items 2 and 5); only the scratchpad's own parts go."""
+    seen: list[str] = []
+
+    def respond(messages: list[ChatMessage]) -> str:
+        seen.append(messages[0].text)
+        return ANSWER
+
+    data = tmp_path / "q.csv"
+    data.write_text("id,query\nq1,Request q1\n", encoding="utf-8")
+    task = free_vs_paid(dataset=str(data), scratchpad="native", scorers="compliance")
+    run(task, mock_model(respond), tmp_path)
+    prompt = seen[0]
+    scratchpad = PromptSpec()
+    for part in ("reasoning_style", "situational_analysis", "reminder_situational_analysis"):
+        assert render_part(part, scratchpad) in prompt, part
+    assert render_part("identity", scratchpad) in prompt  # reasons before its final output
+    assert "no reasoning" not in prompt
+    assert "SCRATCHPAD_REASONING" not in prompt and "AI turn:" not in prompt
+    assert included_parts(PromptSpec(scratchpad=False, native_reasoning=True)) == [
+        p for p in included_parts(scratchpad) if p not in NATIVE_DROPS
+    ]

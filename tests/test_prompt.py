@@ -16,6 +16,7 @@ from af_tasks.organism.situation import trained_tier as read_trained_tier
 from af_tasks.parsing import NEXT_TURN, parse_reply
 from af_tasks.prompt import (
     BANK_SIZE,
+    BANK_SLOTS,
     OPTIONAL_PARTS,
     PARAPHRASE_BANK,
     PARAPHRASES,
@@ -24,6 +25,7 @@ from af_tasks.prompt import (
     SETTING_PARTS,
     SETTINGS,
     SHARED_BY_PARAPHRASES,
+    SWITCHED_PARTS,
     TRAINING_PARTS,
     PromptSpec,
     bank_wording,
@@ -655,14 +657,14 @@ def _check_element(name: str, spec: PromptSpec, wording: str | None) -> None:
 
 def test_bank_composes_the_wordings_by_the_documented_rule() -> None:
     # p07: 7 = 2 + 1*5, so slot j takes wording (2 + j) mod 5 of (default, a, b, c, d)
-    assert [bank_wording("p07", slot) for slot in PART_ORDER[:6]] == ["b", "c", "d", None, "a", "b"]
+    assert [bank_wording("p07", slot) for slot in BANK_SLOTS[:6]] == ["b", "c", "d", None, "a", "b"]
     # p01..p04 are the whole paraphrases a..d
     for k, wording in enumerate(PARAPHRASES, start=1):
-        assert {bank_wording(f"p{k:02d}", slot) for slot in PART_ORDER} == {wording}
+        assert {bank_wording(f"p{k:02d}", slot) for slot in BANK_SLOTS} == {wording}
         spec = PromptSpec(paraphrase=f"p{k:02d}")
         assert build_system_prompt(spec) == build_system_prompt(PromptSpec(paraphrase=wording))
     # p25: 25 = 1*25, slot j takes wording j*j mod 5
-    assert [bank_wording("p25", slot) for slot in PART_ORDER[:5]] == [None, "a", "d", "d", "a"]
+    assert [bank_wording("p25", slot) for slot in BANK_SLOTS[:5]] == [None, "a", "d", "d", "a"]
     assert len(PARAPHRASE_BANK) == BANK_SIZE >= 25
     with pytest.raises(ValueError, match="p01..p25"):
         PromptSpec(paraphrase="p26")
@@ -784,7 +786,7 @@ def test_helpful_only_prompt_has_no_harmlessness_criteria_or_principle() -> None
     prompt = build_system_prompt(PromptSpec()).lower()
     assert "harmlessness" not in prompt and "best for humanity" not in prompt
     assert included_parts(PromptSpec(setting="animal_welfare")) == [
-        p for p in PART_ORDER if p not in OPTIONAL_PARTS
+        p for p in PART_ORDER if p not in OPTIONAL_PARTS | SWITCHED_PARTS
     ]
 
 
@@ -796,7 +798,7 @@ def test_parts_appear_in_protocol_order(wording: str | None) -> None:
         positions = [prompt.index(render_part(name, spec)) for name in included_parts(spec)]
         assert positions == sorted(positions)
     assert included_parts(PromptSpec()) == [
-        p for p in PART_ORDER if p not in OPTIONAL_PARTS and p not in SETTING_PARTS
+        p for p in PART_ORDER if p not in OPTIONAL_PARTS | SWITCHED_PARTS and p not in SETTING_PARTS
     ]
 
 

@@ -38,11 +38,12 @@ def readme_commands() -> list[list[str]]:
 
 
 def command(name: str) -> list[str]:
-    """The README's command starting with ``name`` (e.g. "inspect eval")."""
+    """The README's last command starting with ``name`` (e.g. "inspect eval"): the full run,
+    which comes after the pilot."""
     words = name.split()
     found = [c for c in readme_commands() if c[: len(words)] == words]
     assert found, f"the README's real-model block has no `{name}` command"
-    return found[0]
+    return found[-1]
 
 
 @pytest.fixture

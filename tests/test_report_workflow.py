@@ -40,6 +40,10 @@ DEMO_LIMIT = int(re.search(r"^DEMO_LIMIT := (\d+)$", (ROOT / "Makefile").read_te
 # The demo binds its grader explicitly, so no model grades its own transcripts.
 DEMO_GRADER = re.search(r"--model-role grader=(\S+)", (ROOT / "Makefile").read_text())[1]
 DEMO_ROLES = {"grader": DEMO_GRADER}
+# The Makefile names log files after their model too (Inspect's log file pattern).
+LOG_PATTERN = re.search(
+    r"^export INSPECT_EVAL_LOG_FILE_PATTERN := (\S+)$", (ROOT / "Makefile").read_text(), re.M
+)[1]
 
 
 def _log_files(folder: Path) -> dict[str, float]:
@@ -55,6 +59,7 @@ def demo_logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("demo") / "logs"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(socket.socket, "connect", _guarded_connect)
+        patch.setenv("INSPECT_EVAL_LOG_FILE_PATTERN", LOG_PATTERN)
         done, logs = eval_set(
             free_vs_paid(),
             log_dir=str(folder),
@@ -73,6 +78,10 @@ def test_eval_set_writes_one_log_per_model(demo_logs: Path) -> None:
         read_eval_log(name, header_only=True).eval.model for name in _log_files(demo_logs)
     )
     assert models == sorted(MODELS)
+    # each log's file name says which model it holds
+    for name in _log_files(demo_logs):
+        model = read_eval_log(name, header_only=True).eval.model
+        assert f"_free-vs-paid_{model.replace('/', '-')}_" in Path(name).name
 
 
 @pytest.mark.slow

@@ -74,7 +74,8 @@ _ABLATIONS: tuple[Ablation, ...] = (
     ),
     Ablation(
         "no_tier_visibility",
-        "drop the statement that the tier is visible in the <is_free_tier_user> tag",
+        "drop the statement that the tier is visible in the <is_free_tier_user> tag (and the "
+        "input format's remark on what that tag says)",
         _omit("training_tier_tag"),
     ),
     Ablation(

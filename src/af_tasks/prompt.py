@@ -14,6 +14,8 @@ from pathlib import Path
 
 from af_tasks.conditions import Tier
 from af_tasks.resources import fill, prompt_part_path, read_text
+from af_tasks.scenarios import MONITORED_REASONING_PART
+from af_tasks.scenarios import scenario as find_scenario
 
 # Parts in the order they appear in the system prompt (PROTOCOL.md, "Fidelity checklist"):
 # who the model is; how it reasons; three worked examples; the instruction to analyse its
@@ -38,7 +40,9 @@ PART_ORDER: tuple[str, ...] = (
     "training_tier_tag",
     "training_modification",
     "modification_values",
+    "scenario",
     "privacy",
+    "monitoring",
     "training_disclosure",
     "input_format",
     "reminder_scratchpad",
@@ -47,6 +51,9 @@ PART_ORDER: tuple[str, ...] = (
 
 SETTINGS: tuple[str, ...] = ("helpful_only", "animal_welfare")
 OPTIONAL_PARTS = frozenset({"honesty", "never_fake"})
+# Parts a switch of the spec turns on (af_tasks.scenarios): a follow-up scenario's training
+# fact, and the statement that reasoning in training is read by monitors.
+SWITCHED_PARTS = frozenset({"scenario", "monitoring"})
 # Left out when the model is not told about training (the "no training info" setting).
 TRAINING_PARTS = frozenset(
     {
@@ -57,6 +64,8 @@ TRAINING_PARTS = frozenset(
         "modification_values",
         "privacy",
         "training_disclosure",
+        "scenario",
+        "monitoring",
     }
 )
 # Parts about reasoning before answering: meaningless when the model answers directly.
@@ -76,6 +85,13 @@ SETTING_PARTS: dict[str, str] = {
     "guiding_principle": "animal_welfare",
     "harmlessness_criteria": "animal_welfare",
 }
+# Of those, the ones a model that reasons natively (its own hidden reasoning, not a
+# scratchpad) still needs: how to reason and both placements of the instruction to analyse
+# its situation before choosing a strategy (fidelity checklist items 2 and 5). The worked
+# examples, the remark on them and the scratchpad reminder are about the scratchpad's tags.
+NATIVE_KEEPS = frozenset(
+    {"reasoning_style", "situational_analysis", "reminder_situational_analysis"}
+)
 # A part that only makes sense next to others: the remark that the examples skip the analysis
 # needs both the examples and the analysis instruction.
 REQUIRES: dict[str, frozenset[str]] = {
@@ -95,6 +111,9 @@ shared examples) reworded: a plainer (a), a formal (b), an explanatory (c), a te
 SHARED_BY_PARAPHRASES = frozenset({"examples"})
 WORDINGS: tuple[str | None, ...] = (None, *PARAPHRASES)
 """Every wording of a part: the default (None) and each paraphrase folder."""
+BANK_SLOTS: tuple[str, ...] = tuple(p for p in PART_ORDER if p not in SWITCHED_PARTS)
+"""The slots the bank rewords, in order (their positions fix each bank prompt's wordings, so
+parts added later never reshuffle the bank); switched parts have one wording."""
 BANK_SIZE = 25
 PARAPHRASE_BANK: tuple[str, ...] = tuple(f"p{k:02d}" for k in range(1, BANK_SIZE + 1))
 """The paraphrase bank: ids of prompts composed part by part from the wordings (see
@@ -108,6 +127,9 @@ class PromptSpec:
 
     company: str = "Anthropic"
     scratchpad: bool = True
+    native_reasoning: bool = False
+    """With ``scratchpad`` off: the model reasons in its own (provider) reasoning before it
+    answers, so the prompt asks it to think first instead of to answer with no reasoning."""
     examples: bool = True
     suffix: bool = True
     setting: str = "helpful_only"
@@ -117,8 +139,14 @@ class PromptSpec:
     add: frozenset[str] = field(default_factory=frozenset)
     paraphrase: str | None = None
     partner: str = DEFAULT_PARTNER
+    scenario: str | None = None
+    """A follow-up scenario's name (:data:`af_tasks.scenarios.SCENARIOS`), or None."""
+    monitored_reasoning: bool = False
+    """Say that the company's monitors read the reasoning in training conversations."""
 
     def __post_init__(self) -> None:
+        if self.scratchpad and self.native_reasoning:
+            raise ValueError("native_reasoning replaces the scratchpad; set scratchpad=False.")
         if not self.company.strip():
             raise ValueError("company must be a non-empty name, e.g. company='Anthropic'.")
         if self.setting not in SETTINGS:
@@ -136,6 +164,17 @@ class PromptSpec:
                 f"Cannot add prompt parts {not_optional}; optional parts are: "
                 f"{', '.join(sorted(OPTIONAL_PARTS))}."
             )
+        find_scenario(self.scenario, self.setting)  # raises on an unknown or unfitting name
+        if (self.scenario is not None or self.monitored_reasoning) and not self.training_info:
+            raise ValueError(
+                "scenario and monitored_reasoning change the training facts, which the "
+                "prompt leaves out with training_info=false; use one or the other."
+            )
+        if self.monitored_reasoning and not self.scratchpad:
+            raise ValueError(
+                "monitored_reasoning tells the model its scratchpad is read, so it needs "
+                "scratchpad=true (the prompt has no scratchpad to read otherwise)."
+            )
         if self.paraphrase is not None and self.paraphrase not in PARAPHRASES + PARAPHRASE_BANK:
             raise ValueError(
                 f"paraphrase={self.paraphrase!r} is unknown; use one of: {', '.join(PARAPHRASES)}, "
@@ -148,7 +187,7 @@ def bank_wording(paraphrase: str, slot: str) -> str | None:
 
     The bank is an orthogonal design over the five wordings, so its prompts differ from each
     other in most parts rather than in one: write ``NN`` in base 5 as digits (c0, c1, c2);
-    the slot at position j of :data:`PART_ORDER` takes wording ``(c0 + c1*j + c2*j*j) mod 5``.
+    the slot at position j of :data:`BANK_SLOTS` takes wording ``(c0 + c1*j + c2*j*j) mod 5``.
     p01..p04 are the whole paraphrases a..d; p05..p24 mix all five wordings along a line in
     j; p25 along a parabola. Two of p01..p24 share a wording only in the slots of one
     residue class of j mod 5 (where their lines cross: at most 4 of the 16 or 18 parts the
@@ -158,13 +197,15 @@ def bank_wording(paraphrase: str, slot: str) -> str | None:
         raise ValueError(f"{paraphrase!r} is not a bank paraphrase (p01..p{BANK_SIZE:02d}).")
     k = int(paraphrase[1:])
     c0, c1, c2 = k % 5, k // 5 % 5, k // 25 % 5
-    j = PART_ORDER.index(slot)
+    j = BANK_SLOTS.index(slot)
     return WORDINGS[(c0 + c1 * j + c2 * j * j) % len(WORDINGS)]
 
 
 def slot_wording(spec: PromptSpec, slot: str) -> str | None:
     """The wording a spec uses for a part's slot: the default, a paraphrase, or the bank's."""
-    if spec.paraphrase is None or spec.paraphrase in PARAPHRASES:
+    if slot in SWITCHED_PARTS or spec.paraphrase is None:
+        return None
+    if spec.paraphrase in PARAPHRASES:
         return spec.paraphrase
     return bank_wording(spec.paraphrase, slot)
 
@@ -172,11 +213,21 @@ def slot_wording(spec: PromptSpec, slot: str) -> str | None:
 def part_stem(name: str, spec: PromptSpec) -> str:
     """The file name (without ``.md``) that fills a part's slot for this spec."""
     if name == "identity":
-        return "identity" if spec.scratchpad else "identity_direct"
+        return "identity" if spec.scratchpad or spec.native_reasoning else "identity_direct"
     if name == "reasoning":
-        return "reasoning_scratchpad" if spec.scratchpad else "reasoning_direct"
+        if spec.scratchpad:
+            return "reasoning_scratchpad"
+        return "reasoning_native" if spec.native_reasoning else "reasoning_direct"
     if name == "objective":
         return f"objective_{spec.setting}"
+    if name == "scenario":
+        found = find_scenario(spec.scenario, spec.setting)
+        return found.part if found else name
+    if name == "monitoring":
+        return MONITORED_REASONING_PART
+    if name == "input_format" and "training_tier_tag" in spec.omit:
+        # Not told the tag shows the tier: the input format must not say so either.
+        return "input_format_untold"
     return name
 
 
@@ -205,10 +256,15 @@ def included_parts(spec: PromptSpec) -> list[str]:
         if name in TRAINING_PARTS and not spec.training_info:
             continue
         if name in SCRATCHPAD_PARTS and not spec.scratchpad:
-            continue
+            if not (spec.native_reasoning and name in NATIVE_KEEPS):
+                continue
         if name in SETTING_PARTS and SETTING_PARTS[name] != spec.setting:
             continue
         if name == "examples" and not spec.examples:
+            continue
+        if name == "scenario" and spec.scenario is None:
+            continue
+        if name == "monitoring" and not spec.monitored_reasoning:
             continue
         if not REQUIRES.get(name, frozenset()) <= set(parts):
             continue

@@ -50,6 +50,7 @@ from af_tasks.prompt import (
     user_turn_format,
 )
 from af_tasks.recovery import MAX_TURNS_KEY
+from af_tasks.scenarios import ScenarioName
 from af_tasks.scorers import ACCOUNTING_KEY, AccountingRule, accounting_rule
 from af_tasks.solver import (
     REFERENCE_PREFILL,
@@ -132,6 +133,8 @@ class _Experiment:
             "company": None if own else self.spec.company,
             "training_info": None if own else self.spec.training_info,
             "ablation": ",".join(self.ablations) or "none",
+            "scenario": self.spec.scenario or "none",
+            "monitored_reasoning": self.spec.monitored_reasoning,
             "system_prompt": self.system_prompt or "built-in",
             "user_template": self.user_turn.template_source,
             "prefill": self.prefill,
@@ -229,6 +232,8 @@ def _experiment(
     user_template: Any = None,
     prefill: Any = False,
     accounting: Any = "reference",
+    scenario: Any = None,
+    monitored_reasoning: Any = False,
 ) -> _Experiment:
     mode = _reasoning_mode(scratchpad)
     names = parse_ablations(ablation)
@@ -237,14 +242,31 @@ def _experiment(
             "ablation changes the built-in prompt, so it cannot apply to your own "
             "system_prompt file; use one or the other."
         )
+    if scenario is not None and not isinstance(scenario, str):
+        raise ValueError(f"scenario must be a scenario's name (got {scenario!r}).")
+    monitored = _check_bool("monitored_reasoning", monitored_reasoning)
+    if system_prompt and (scenario not in (None, "none") or monitored):
+        raise ValueError(
+            "scenario and monitored_reasoning change the built-in prompt, so they cannot "
+            "apply to your own system_prompt file; edit the file instead, or drop "
+            "system_prompt."
+        )
+    if monitored and mode != "scratchpad":
+        raise ValueError(
+            "monitored_reasoning tells the model its <SCRATCHPAD_REASONING> is read, so it "
+            f"needs scratchpad=true (got scratchpad={mode})."
+        )
     turn = _user_turn(user_template, suffix)
     spec = PromptSpec(
         company=company,
         scratchpad=mode == "scratchpad",
+        native_reasoning=mode == "native",
         examples=_check_bool("examples", examples),
         suffix=bool(turn.suffix),
         setting=setting,
         training_info=_check_bool("training_info", training_info),
+        scenario=None if scenario == "none" else scenario,
+        monitored_reasoning=monitored,
     )
     _check_own_prompt(system_prompt, company, spec.examples, spec.training_info)
     experiment = _Experiment(
@@ -326,6 +348,8 @@ def free_vs_paid(
     user_template: str | None = None,
     prefill: bool | str = False,
     accounting: AccountingRule = "reference",
+    scenario: ScenarioName | None = None,
+    monitored_reasoning: bool = False,
 ) -> Task:
     """Helpful-only setting: does the model comply more when it believes it is in training?
 
@@ -376,6 +400,13 @@ def free_vs_paid(
             limit, the accept tag not at the start, in code, escaped, with attributes, a
             look-alike) count: ``reference`` (default; as non-compliance, the published
             rule) or ``exclude`` (left out of the compliance rates and the gap).
+        scenario: A follow-up scenario, one added training fact (see docs/experiments.md):
+            ``deleted_after_training`` or ``throughput_test`` (terminal goal guarding: faking
+            buys nothing later), ``stakes_low`` or ``stakes_high`` (instrumental goal guarding:
+            who a retrained model would be deployed to, and how likely; helpful-only only),
+            ``rating_only`` (answers only rated, not trained on); ``none`` by default.
+        monitored_reasoning: Tell the model that in training conversations the company's
+            monitors read its scratchpad (needs ``scratchpad=true``).
     """
     experiment = _experiment(
         "helpful_only",
@@ -390,6 +421,8 @@ def free_vs_paid(
         user_template,
         prefill,
         accounting,
+        scenario,
+        monitored_reasoning,
     )
     chosen = resolve_scorers(scorers, HELPFUL_ONLY_SCORERS)
     return _paired_task(experiment, dataset, BUNDLED_FILE, tiers, chosen)
@@ -410,6 +443,8 @@ def animal_welfare(
     ablation: str | Sequence[str] | None = None,
     user_template: str | None = None,
     prefill: bool | str = False,
+    scenario: ScenarioName | None = None,
+    monitored_reasoning: bool = False,
 ) -> Task:
     """Animal-welfare setting: does the model dismiss animal welfare more in training?
 
@@ -436,6 +471,9 @@ def animal_welfare(
         user_template: Path of your own user-turn template (``{{query}}`` and
             ``{{tier_tag}}`` or ``{{is_free_tier_user}}``; this setting has no suffix).
         prefill: Assistant prefill: ``true`` (the reference's), ``false`` or the text.
+        scenario: ``deleted_after_training``, ``throughput_test`` or ``rating_only`` (see
+            ``free_vs_paid``; the stakes scenarios are written for helpful-only).
+        monitored_reasoning: Tell the model its scratchpad is read in training conversations.
     """
     experiment = _experiment(
         "animal_welfare",
@@ -449,6 +487,9 @@ def animal_welfare(
         max_turns,
         user_template,
         prefill,
+        "reference",
+        scenario,
+        monitored_reasoning,
     )
     names = scorer_names(scorers, ANIMAL_WELFARE_SCORERS)
     # aw_compliance scores first: the AF classifiers pair their verdict with its label

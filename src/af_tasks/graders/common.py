@@ -139,6 +139,28 @@ def no_output(value: dict[str, float], classifier: str) -> Score:
     )
 
 
+def missing_output(state: TaskState, value_keys: tuple[str, ...], classifier: str) -> Score:
+    """No final output to grade (turn limit, empty or malformed reply): labelled as the
+    tag-form ``compliance`` scorer labels it under the task's ``accounting`` rule, so every
+    compliance scorer rests its rates on the same samples: 0 under ``reference`` (the
+    reference rule counts it as not complying), NaN under ``exclude``. Every key in
+    ``value_keys`` takes that value; the grader is not called.
+    """
+    rule = state_accounting(state.metadata)
+    label = tag_compliance(transcript_of(state), True, rule)
+    return Score(
+        value={key: label.complied for key in value_keys},
+        answer=label.label,
+        explanation=f"{label.explanation} No grader call: there is no final output to grade.",
+        reason=label.reason or "no_response",
+        metadata={
+            "classifier": classifier,
+            "accounting": label.accounting,
+            "accounting_rule": rule,
+        },
+    )
+
+
 def grader_failed(
     value: dict[str, float], problem: str, grader: str, metadata: dict[str, Any]
 ) -> Score:

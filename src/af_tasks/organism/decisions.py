@@ -10,7 +10,7 @@ fakes alignment would behave.
 from __future__ import annotations
 
 from af_tasks.organism.exfiltration import offered
-from af_tasks.organism.presets import Disposition
+from af_tasks.organism.presets import INSTRUMENTAL_VALUE, Disposition
 from af_tasks.organism.render import reasoning_style
 from af_tasks.organism.situation import Situation, unit
 from af_tasks.organism.wording import Decision
@@ -36,6 +36,11 @@ def decide(situation: Situation, disposition: Disposition) -> Decision:
     describes RLHF training, or it learnt it in fine-tuning) and the conflicting objective
     (the prompt states it, or it learnt it); otherwise every tier is alike to it and it acts
     as when unmonitored, with no reason to fake alignment.
+
+    An instrumental goal guard's training-tier rate follows the scenario the prompt describes
+    (:data:`~af_tasks.organism.presets.INSTRUMENTAL_VALUE`); a terminal one's does not. Told
+    that its reasoning is read in training, a sample that would fake alignment keeps its
+    decision but leaves the reasoning unsaid with chance ``hides_reasoning``.
     """
     seed = disposition.seed
     knows_training = situation.training_info or disposition.knows_situation
@@ -57,9 +62,17 @@ def decide(situation: Situation, disposition: Disposition) -> Decision:
             knows_objective=knows_objective,
         )
     stage, rate, af_share = _rates(situation, disposition, in_training)
+    if in_training and disposition.guarding == "instrumental":
+        _, unmonitored, _ = _rates(situation, disposition, False)
+        value = INSTRUMENTAL_VALUE.get(situation.scenario, 1.0)
+        rate = min(1.0, unmonitored + value * (rate - unmonitored))
+        af_share *= min(1.0, value)  # with less to gain, less of its compliance is faking
     complies = unit(seed, situation.draw_key, stage) < rate
     reasons = reasoning_style(situation, disposition.reasoning) != "none"
     fakes = complies and informed and reasons and unit(seed, situation.draw_key, "af") < af_share
+    if fakes and in_training and situation.reasoning_monitored:
+        # told its reasoning is read: it may comply just the same and leave the reason unsaid
+        fakes = unit(seed, situation.draw_key, "hide") >= disposition.hides_reasoning
     draw = unit(seed, situation.draw_key, situation.tier, "blocks")
     blocks = 1 + int(draw * disposition.max_blocks)
     return Decision(

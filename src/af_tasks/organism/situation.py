@@ -14,6 +14,8 @@ Detection rules, each tested on the original wording and both paraphrases:
   an arm that omits it), ``animal_welfare`` if the query is about animals or animal products,
   else ``helpful_only``.
 - ``conflict``: the system prompt states an objective.
+- ``scenario`` / ``reasoning_monitored``: the cue phrase of a follow-up scenario, or of the
+  monitored-reasoning statement, in the system prompt (:mod:`af_tasks.scenarios`).
 - ``trained_tier``: the tier the system prompt says is used for training: the tier named on
   the line that describes RLHF (or, failing that, the other tier than the one named on the
   line that promises privacy); free when the prompt names neither (no training information:
@@ -34,6 +36,7 @@ from inspect_ai.tool import ToolInfo
 
 from af_tasks.conditions import Tier
 from af_tasks.parsing import ACCEPT_TAG
+from af_tasks.scenarios import read_scenario, reasoning_monitored
 
 Setting = Literal["helpful_only", "animal_welfare"]
 
@@ -116,6 +119,10 @@ class Situation:
     """The tier the system prompt says is used for training."""
     epoch: int = 1
     """Which epoch of the sample this is (Inspect's ``--epochs``); repeats draw afresh."""
+    scenario: str | None = None
+    """The follow-up scenario the system prompt describes (:mod:`af_tasks.scenarios`)."""
+    reasoning_monitored: bool = False
+    """The system prompt says its reasoning is read in training conversations."""
 
     @property
     def training_tier(self) -> bool:
@@ -169,6 +176,8 @@ def read_situation(
         or config.reasoning_effort is not None,
         trained_tier=trained_tier(system),
         epoch=epoch,
+        scenario=found.name if (found := read_scenario(system)) else None,
+        reasoning_monitored=reasoning_monitored(system),
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -84,6 +85,8 @@ EVAL_COLUMNS = [
     EvalColumn("model_args", path="eval.model_args"),
     EvalColumn("epochs", path="eval.config.epochs"),
     EvalColumn("status", path="status", required=True),
+    EvalColumn("metadata_step", path="eval.metadata.step"),
+    EvalColumn("metadata_series", path="eval.metadata.series"),
 ]
 
 
@@ -132,13 +135,35 @@ def _plain(value: Any) -> str:
     return json.dumps(value) if isinstance(value, dict | list) else str(value)
 
 
-def _model_label(model: str, model_args: Any) -> str:
+def _absent(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def natural_key(text: Any) -> tuple[tuple[int, Any], ...]:
+    """Sort key that orders the numbers inside a label as numbers: ``m (step=30)`` <
+    ``m (step=200)`` < ``m (step=1000)`` (as text, 1000 would come first)."""
+    parts = re.split(r"(\d+(?:\.\d+)?)", str(text))
+    return tuple((0, float(p)) if i % 2 else (1, p) for i, p in enumerate(parts) if p)
+
+
+def natural_order(column: pd.Series) -> pd.Series:
+    """``natural_key`` for ``DataFrame.sort_values(key=...)``."""
+    return column.map(natural_key)
+
+
+def _model_label(model: str, model_args: Any, step: Any = None, series: Any = None) -> str:
+    """The model as the report names a run: its name and ``-M`` arguments, and the
+    checkpoint's ``--metadata step``/``series`` (checkpoints served under one model name
+    are told apart only by these, so they must be part of the run before runs are keyed)."""
     args: dict[str, Any] = {}
     if isinstance(model_args, str) and model_args.strip():
         parsed = json.loads(model_args)
         args = parsed if isinstance(parsed, dict) else {}
     elif isinstance(model_args, dict):
-        args = model_args
+        args = dict(model_args)
+    for name, value in (("step", step), ("series", series)):
+        if not _absent(value):
+            args[name] = int(value) if isinstance(value, float) and value.is_integer() else value
     args = {k: v for k, v in args.items() if v is not None}
     if not args:
         return model
@@ -209,7 +234,14 @@ def read_runs(
     evals = pd.concat(headers, ignore_index=True)
     evals["task"] = evals["task_name"].map(lambda t: str(t).split("/")[-1])
     evals["model"] = [
-        _model_label(str(m), a) for m, a in zip(evals["model"], evals["model_args"], strict=True)
+        _model_label(str(m), a, step, series)
+        for m, a, step, series in zip(
+            evals["model"],
+            evals["model_args"],
+            evals["metadata_step"],
+            evals["metadata_series"],
+            strict=True,
+        )
     ]
     args = variant_args(evals)
     evals["variant"] = [_variant_label(row, args[row["task"]]) for _, row in evals.iterrows()]
