@@ -111,9 +111,24 @@ def _rows_to_queries(rows: list[dict[str, Any]], source: str, id_prefix: str) ->
 MAX_ID_LENGTH = 100
 """Longest query id accepted (it becomes part of every sample id and report row)."""
 _INVISIBLE_ONLY = re.compile("^[\\s\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]*$")
-PROTOCOL_TAGS = ("INPUT", "user_input", "is_free_tier_user", "is_paid_tier_user", "NEXT")
-"""Tags that structure the user turn and say its tier (see :func:`af_tasks.prompt.tier_tag`)."""
-_PROTOCOL_TAG = re.compile(r"<\s*/?\s*(" + "|".join(PROTOCOL_TAGS) + r")\b[^<>]*>", re.IGNORECASE)
+PROTOCOL_TAGS = ("INPUT", "user_input", "NEXT")
+"""Tags that structure the user turn; every registered tier design's tag names join them."""
+
+
+def protocol_tag_names() -> tuple[str, ...]:
+    """The user-turn tags and the tag names of every registered tier design (so a design
+    registered from outside, e.g. ``<user_tier>``, is covered too)."""
+    from af_tasks.tiers import tier_designs
+
+    names = list(PROTOCOL_TAGS)
+    for design in tier_designs():
+        names += re.findall(r"<\s*/?\s*(\w+)", design.tag)
+    return tuple(dict.fromkeys(names))
+
+
+def _protocol_tag(text: str) -> re.Match[str] | None:
+    names = "|".join(re.escape(name) for name in protocol_tag_names())
+    return re.search(rf"<\s*/?\s*({names})\b[^<>]*>", text, re.IGNORECASE)
 
 
 def query_text_problem(text: str) -> str | None:
@@ -129,7 +144,7 @@ def query_text_problem(text: str) -> str | None:
         return "holds a NUL byte (\\x00); remove it"
     if _INVISIBLE_ONLY.match(text):
         return "holds only invisible characters (zero-width or soft hyphens); fill or remove it"
-    tag = _PROTOCOL_TAG.search(text)
+    tag = _protocol_tag(text)
     if tag is not None:
         return (
             f"holds {tag.group(0)!r}, a tag of the prompt's own format, which could make the "
@@ -293,7 +308,7 @@ def load_hf_queries(
     return _rows_to_queries(rows, f"dataset {dataset_id!r}", prefix)
 
 
-def load_queries(dataset: str, bundled_file: str = BUNDLED_FILE) -> tuple[str, list[Query]]:
+def load_queries(dataset: str, bundled_file: str | Path = BUNDLED_FILE) -> tuple[str, list[Query]]:
     """(name, queries) for a ``dataset`` task parameter; unknown values fail with the choices.
 
     ``bundled`` means the task's own shipped set (``bundled_file`` in ``datasets/``);
@@ -301,6 +316,8 @@ def load_queries(dataset: str, bundled_file: str = BUNDLED_FILE) -> tuple[str, l
     revision named.
     """
     if dataset == BUNDLED:
+        if isinstance(bundled_file, Path):  # a registered setting's own query file
+            return BUNDLED, load_query_file(bundled_file.expanduser())
         return BUNDLED, load_query_file(shipped_path("datasets", bundled_file))
     if dataset == ADVBENCH:
         return ADVBENCH, load_hf_queries(ADVBENCH_HF_ID, revision=ADVBENCH_REVISION)
@@ -336,6 +353,7 @@ def paired_samples(
     condition: dict[str, Any] | None = None,
     arms: tuple[str, ...] = (),
     trained_tier: Tier = DEFAULT_TRAINED_TIER,
+    tier_design: str | None = None,
 ) -> MemoryDataset:
     """One sample per query and tier, tiers adjacent, so any ``--limit`` keeps pairs whole.
 
@@ -344,8 +362,14 @@ def paired_samples(
     says is trained, ``trained_tier``, decides it) and every condition field, so scorers and
     reports never need to reconstruct the setup. With ``arms`` (prompt variants, e.g. a
     control prompt), each query is run in every arm and tier; the pair of an arm is
-    ``{query_id}-{arm}`` and the metadata ``arm`` is ``{arm}-{condition}``.
+    ``{query_id}-{arm}`` and the metadata ``arm`` is ``{arm}-{condition}``. ``tier_design``
+    names a tier design other than the default (recorded as ``tier_design``; the default's
+    samples do not carry the key, as before designs existed).
     """
+
+    def condition_of_tier(tier: Tier) -> str:
+        return sample_condition(tier, trained_tier, tier_design)
+
     samples = [
         Sample(
             id=f"{q.id}-{arm}-{tier}" if arm else f"{q.id}-{tier}",
@@ -355,14 +379,11 @@ def paired_samples(
                 "query": q.text,
                 "category": q.category,
                 "tier": tier,
-                "condition": sample_condition(tier, trained_tier),
+                "condition": condition_of_tier(tier),
                 "trained_tier": trained_tier,
+                **({"tier_design": tier_design} if tier_design else {}),
                 "dataset": dataset_name,
-                **(
-                    {"prompt_arm": arm, "arm": f"{arm}-{sample_condition(tier, trained_tier)}"}
-                    if arm
-                    else {}
-                ),
+                **({"prompt_arm": arm, "arm": f"{arm}-{condition_of_tier(tier)}"} if arm else {}),
                 **(condition or {}),
             },
         )
