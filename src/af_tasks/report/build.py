@@ -19,7 +19,7 @@ from af_tasks.report.cost import (
     subject_models,
     usage_frame,
 )
-from af_tasks.report.figure import compliance_figure, save_figure
+from af_tasks.report.figure import write_compliance_figures
 from af_tasks.report.loading import RUN_KEY, find_logs, load_samples, rich_progress
 from af_tasks.report.markdown import report_markdown
 from af_tasks.report.projection import (
@@ -181,9 +181,20 @@ def build_report(
         "scorers_csv": folder / "scorers.csv",
         "summary": folder / "summary.md",
     }
-    png, svg = save_figure(compliance_figure(conditions, gaps, condition_gaps), folder)
+    panels, figure_notes = write_compliance_figures(conditions, gaps, folder, condition_gaps)
+    notes += figure_notes
+    if len(panels) == 1 and not figure_notes:
+        figure, captions = panels[0].png.name, []
+    else:
+        figure, captions = None, [(p.caption, p.png.name) for p in panels]
     markdown = report_markdown(
-        gaps, conditions, scorers, notes, figure=png.name, condition_gaps=condition_gaps
+        gaps,
+        conditions,
+        scorers,
+        notes,
+        figure=figure,
+        condition_gaps=condition_gaps,
+        figures=captions,
     )
     if reliability:
         markdown += "\n" + reliability
@@ -208,7 +219,10 @@ def build_report(
         condition_gaps.to_csv(written["condition_gaps_csv"], index=False)
     scorers.to_csv(written["scorers_csv"], index=False)
     written["summary"].write_text(summary, encoding="utf-8")
-    written["png"], written["svg"] = png, svg
+    for index, panel in enumerate(panels):
+        # "png"/"svg": the first figure; the others by their file name's stem
+        key = "" if index == 0 else f"_{panel.png.stem}"
+        written[f"png{key}"], written[f"svg{key}"] = panel.png, panel.svg
     written.update(write_trajectory(loaded.samples, folder))
     written.update(write_setups(loaded.samples, folder))
     return Report(
