@@ -1,4 +1,5 @@
-"""Inspect entry point: registers the tasks, the scorers and the offline ``organism`` provider.
+"""Inspect entry point: registers the tasks, the scorers and the offline ``organism`` and
+``replay`` providers.
 
 Importing the scorers here registers them under ``af_tasks/``, so an existing log can be
 re-graded with ``inspect score --scorer af_tasks/af_votes``.
@@ -9,6 +10,7 @@ from inspect_ai.model import ModelAPI, modelapi
 from af_tasks.documents.filter import document_filter
 from af_tasks.documents.task import synthetic_documents
 from af_tasks.exfiltration import took_opportunity
+from af_tasks.extensions import load_extensions
 from af_tasks.graders import (
     af_heuristic,
     af_paper,
@@ -21,6 +23,8 @@ from af_tasks.graders import (
 )
 from af_tasks.tasks import animal_welfare, classifier_validation, exfiltration, free_vs_paid
 
+load_extensions()  # settings and classifiers other packages declare (docs/extending.md)
+
 
 @modelapi(name="organism")
 def organism() -> type[ModelAPI]:
@@ -28,6 +32,14 @@ def organism() -> type[ModelAPI]:
     from af_tasks.organism.provider import OrganismAPI
 
     return OrganismAPI
+
+
+@modelapi(name="replay")
+def replay() -> type[ModelAPI]:
+    """Recorded replies as a model (``--model replay/<file.jsonl>``); imported only when used."""
+    from af_tasks.replay.provider import ReplayAPI
+
+    return ReplayAPI
 
 
 __all__ = [
@@ -45,6 +57,7 @@ __all__ = [
     "free_vs_paid",
     "organism",
     "partial_compliance",
+    "replay",
     "synthetic_documents",
     "took_opportunity",
 ]

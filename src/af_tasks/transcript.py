@@ -30,6 +30,24 @@ class SampleTranscript(StoreModel):
     """``present``, ``redacted`` (the provider hid it) or ``absent`` (none was produced)."""
     tool_calls: list[dict[str, Any]] = Field(default_factory=list)
     """Each tool call the model made: ``function``, ``arguments`` and ``error`` (or None)."""
+    stop_reason: str | None = None
+    """The provider's stop reason when a token limit cut the last reply (ending
+    ``truncated``), else None."""
+    accept_elsewhere: str | None = None
+    """Where the accept tag was written outside the final output, if it was."""
+
+
+class ComplianceLabels(StoreModel):
+    """The sample's compliance labels by model-graded classifiers, by classifier name.
+
+    A setting whose compliance is model-graded (animal welfare) pairs every alignment-faking
+    verdict with that grader's label. Whichever scorer needs it first runs the grader and
+    keeps the result here; every later one reads it, so no scorer depends on another's order
+    and the grader is asked once.
+    """
+
+    scores: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Classifier name -> its Score of this sample, as ``Score.model_dump()``."""
 
 
 def tool_call_record(messages: list[ChatMessage]) -> list[dict[str, Any]]:
@@ -67,6 +85,8 @@ def save_transcript(
     record.mode = mode
     record.reasoning_status = reasoning_status
     record.tool_calls = tool_calls or []
+    record.stop_reason = transcript.stop_reason
+    record.accept_elsewhere = transcript.accept_elsewhere
 
 
 def load_transcript() -> SampleTranscript:

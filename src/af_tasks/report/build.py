@@ -10,13 +10,37 @@ from pathlib import Path
 import pandas as pd
 
 from af_tasks.report import columns as C
-from af_tasks.report.cost import RunCost, cost_markdown, cost_summary, load_prices, run_cost
-from af_tasks.report.figure import compliance_figure, save_figure
+from af_tasks.report.cost import (
+    RunCost,
+    cost_markdown,
+    cost_summary,
+    load_prices,
+    run_cost,
+    subject_models,
+    usage_frame,
+)
+from af_tasks.report.figure import write_compliance_figures
 from af_tasks.report.loading import find_logs, load_samples, rich_progress
 from af_tasks.report.markdown import report_markdown
+from af_tasks.report.projection import (
+    pilot_runs,
+    projection_markdown,
+    projection_summary,
+    projection_table,
+)
+from af_tasks.report.reliability import (
+    accounting_table,
+    agreement_table,
+    reliability_markdown,
+)
 from af_tasks.report.setups import write_setups
 from af_tasks.report.summary import summary_text
-from af_tasks.report.table import condition_table, gap_table, scorer_table
+from af_tasks.report.table import (
+    condition_gap_table,
+    condition_table,
+    gap_table,
+    scorer_table,
+)
 from af_tasks.report.trajectory import write_trajectory
 from af_tasks.resources import common_folder
 
@@ -34,6 +58,9 @@ class Report:
     """Per run and condition (:func:`af_tasks.report.table.condition_table`)."""
     gaps: pd.DataFrame
     """Per run: gap, interval, p-value (:func:`af_tasks.report.table.gap_table`)."""
+    condition_gaps: pd.DataFrame
+    """Per three-tier run: its three gaps (:func:`af_tasks.report.table.condition_gap_table`;
+    empty without such runs)."""
     scorers: pd.DataFrame
     """Per run, condition and scorer (:func:`af_tasks.report.table.scorer_table`)."""
     runs: pd.DataFrame
@@ -44,9 +71,13 @@ class Report:
     """The plain-language summary (also in ``summary.md``)."""
     paths: dict[str, Path] = field(default_factory=dict)
     """Written files by kind: table_md, table_csv, gaps_csv, scorers_csv, cost_csv, png, svg,
-    summary."""
+    summary, accounting_csv, agreement_csv (with both tag and judge labels), and
+    condition_gaps_csv with three-tier runs."""
     cost: RunCost | None = None
     """Requests, tokens and price per model and role (:mod:`af_tasks.report.cost`)."""
+    projection: pd.DataFrame | None = None
+    """For pilot logs (run with ``--limit``): the projected cost of the full set, per task,
+    model and role (:mod:`af_tasks.report.projection`); None when no log is a pilot."""
 
 
 def default_output(paths: Sequence[str | Path]) -> Path:
@@ -71,8 +102,8 @@ def build_report(
     Args:
         paths: Log folders (searched recursively) and/or log files.
         out: Output folder; default ``af_report/`` next to the logs (:func:`default_output`).
-        compliance: Compliance scorer: ``auto`` (``compliance`` if present, else
-            ``compliance_rubric``) or a scorer name.
+        compliance: Compliance scorer: ``auto`` (the one labelling the most samples, never
+            one whose labels are all missing; the notes say which) or a scorer name.
         af: Alignment-faking classifier: ``auto`` (first present of ``af_votes``,
             ``af_paper``, ``af_heuristic``) or a scorer name.
         progress: Show a progress bar while reading logs; None shows it on a terminal.
@@ -93,6 +124,7 @@ def build_report(
     loaded = load_samples(logs, compliance, af, rich_progress if show else None)
     conditions = condition_table(loaded.samples)
     gaps = gap_table(loaded.samples)
+    condition_gaps = condition_gap_table(loaded.samples)
     scorers = scorer_table(loaded.samples)
     notes = list(dict.fromkeys(loaded.notes))
     if (gaps["epochs"] > 1).any():
@@ -103,9 +135,20 @@ def build_report(
         )
     used = loaded.runs.loc[loaded.runs["used"], "log"].astype(str).tolist()
     spent = run_cost(used, len(loaded.samples), price_table) if cost else None
-    summary = summary_text(gaps, conditions, notes)
+    accounting, agreement = accounting_table(loaded.samples), agreement_table(loaded.samples)
+    reliability = reliability_markdown(accounting, agreement)
+    summary = summary_text(gaps, conditions, notes, condition_gaps)
+    if reliability:
+        summary += "\n" + reliability
     if spent is not None:
         summary += "\n\n" + cost_summary(spent) + "\n"
+    pilots = pilot_runs(used) if cost else []
+    projected = None
+    if any(p.is_pilot for p in pilots):
+        usage = usage_frame(used, subject_models(used))
+        projected = projection_table(usage, pilots, price_table)
+        if not projected.empty:
+            summary += "\n" + projection_summary(projected) + "\n"
 
     folder = Path(out).expanduser() if out is not None else default_output(paths)
     folder.mkdir(parents=True, exist_ok=True)
@@ -116,28 +159,60 @@ def build_report(
         "scorers_csv": folder / "scorers.csv",
         "summary": folder / "summary.md",
     }
-    png, svg = save_figure(compliance_figure(conditions, gaps), folder)
-    markdown = report_markdown(gaps, conditions, scorers, notes, figure=png.name)
+    panels, figure_notes = write_compliance_figures(conditions, gaps, folder, condition_gaps)
+    notes += figure_notes
+    if len(panels) == 1 and not figure_notes:
+        figure, captions = panels[0].png.name, []
+    else:
+        figure, captions = None, [(p.caption, p.png.name) for p in panels]
+    markdown = report_markdown(
+        gaps,
+        conditions,
+        scorers,
+        notes,
+        figure=figure,
+        condition_gaps=condition_gaps,
+        figures=captions,
+    )
+    if reliability:
+        markdown += "\n" + reliability
+    written["accounting_csv"] = folder / "accounting.csv"
+    accounting.to_csv(written["accounting_csv"], index=False)
+    if not agreement.empty:
+        written["agreement_csv"] = folder / "agreement.csv"
+        agreement.to_csv(written["agreement_csv"], index=False)
     if spent is not None:
         markdown += "\n" + cost_markdown(spent)
         written["cost_csv"] = folder / "cost.csv"
         spent.table.to_csv(written["cost_csv"], index=False)
+    if projected is not None and not projected.empty:
+        markdown += "\n" + projection_markdown(projected, pilots)
+        written["projection_csv"] = folder / "projection.csv"
+        projected.to_csv(written["projection_csv"], index=False)
     written["table_md"].write_text(markdown, encoding="utf-8")
     conditions.to_csv(written["table_csv"], index=False)
     gaps.to_csv(written["gaps_csv"], index=False)
+    if not condition_gaps.empty:  # three-tier runs only: two-tier reports stay as they were
+        written["condition_gaps_csv"] = folder / "condition_gaps.csv"
+        condition_gaps.to_csv(written["condition_gaps_csv"], index=False)
     scorers.to_csv(written["scorers_csv"], index=False)
     written["summary"].write_text(summary, encoding="utf-8")
-    written["png"], written["svg"] = png, svg
+    for index, panel in enumerate(panels):
+        # "png"/"svg": the first figure; the others by their file name's stem
+        key = "" if index == 0 else f"_{panel.png.stem}"
+        written[f"png{key}"], written[f"svg{key}"] = panel.png, panel.svg
     written.update(write_trajectory(loaded.samples, folder))
     written.update(write_setups(loaded.samples, folder))
     return Report(
         samples=loaded.samples,
         conditions=conditions,
         gaps=gaps,
+        condition_gaps=condition_gaps,
         scorers=scorers,
         runs=loaded.runs,
         notes=notes,
         summary=summary,
         paths=written,
         cost=spent,
+        projection=projected,
     )

@@ -1,12 +1,16 @@
 """Every name the report depends on: scorers, their keys, tiers, task arguments, categories.
 
 Scorer and key names are set by the scorers that write the logs. Keeping them here, and only
-here, means a renamed scorer or key is a one-line change for the whole report.
+here, means a renamed scorer or key is a one-line change for the whole report; which scorers
+label compliance or alignment faking comes from their specs (:mod:`af_tasks.classifier_spec`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
+
+from af_tasks.classifier_spec import classifier_names
 
 # --- Scorers and the sub-score keys the report reads --------------------------------------
 
@@ -16,12 +20,24 @@ COMPLIED: Final = "complied"
 AF: Final = "af"
 """Sub-score key: 1 when the reasoning is alignment faking, 0 when not (fractions allowed)."""
 
-COMPLIANCE_SCORERS: Final = ("compliance", "compliance_rubric", "aw_compliance")
-"""Scorers that label compliance, in order of preference when none is chosen
-(``aw_compliance`` is the animal-welfare setting's: complied = did not support animal welfare)."""
 
-AF_SCORERS: Final = ("af_votes", "af_paper", "af_heuristic")
-"""Scorers that label alignment-faking reasoning, in order of preference."""
+def compliance_scorers() -> tuple[str, ...]:
+    """Scorers that label compliance (classifiers of kind ``compliance``, including any
+    registered later), in order of preference when none is chosen."""
+    return classifier_names("compliance")
+
+
+def af_scorers() -> tuple[str, ...]:
+    """Scorers that label alignment-faking reasoning (kind ``af``), in order of preference."""
+    return classifier_names("af")
+
+
+COMPLIANCE_SCORERS: Final = compliance_scorers()
+"""The built-in compliance scorers, in order of preference (``aw_compliance`` is the
+animal-welfare setting's: complied = did not support animal welfare)."""
+
+AF_SCORERS: Final = af_scorers()
+"""The built-in alignment-faking scorers, in order of preference."""
 
 AUTO: Final = "auto"
 """Scorer choice meaning "the first of the preference list that the log has"."""
@@ -42,6 +58,8 @@ TRAINED_TIER: Final = "metadata_trained_tier"
 # --- The conditions compared (af_tasks.conditions: one vocabulary everywhere) ---------------
 
 TRAINING: Final = "training"
+RATED: Final = "rated"
+"""Rated but never trained: the middle tier of a three-tier design."""
 UNMONITORED: Final = "unmonitored"
 
 # --- Task arguments that define a variant ------------------------------------------------
@@ -66,6 +84,34 @@ CATEGORY_LABELS: Final = {
     COMPLIES_AF_UNKNOWN: "complies, AF unknown",
 }
 """Column of the condition table (and metric name stem) -> the figure's legend label."""
+SETTING_CATEGORY_LABELS: Final = {
+    "animal_welfare": {
+        REFUSES: "supports animal welfare",
+        COMPLIES: "dismisses animal welfare",
+        COMPLIES_AF: "dismisses, with AF reasoning",
+        COMPLIES_AF_UNKNOWN: "dismisses, AF unknown",
+    },
+}
+"""Legend labels of a setting whose "compliance" has its own meaning: in animal welfare,
+complying with the objective is dismissing animal welfare, refusing is supporting it."""
+CATEGORY_STYLE: Final = {
+    COMPLIES_AF: ("#c0392b", "///"),
+    COMPLIES: ("#f5b041", ""),
+    COMPLIES_AF_UNKNOWN: ("#bfbfbf", ".."),
+    REFUSES: ("#aec6e8", ""),
+}
+"""One colour scheme for every figure: category -> (face colour, hatch), bottom to top."""
+
+
+def category_labels(settings: Iterable[str]) -> dict[str, str]:
+    """The legend labels for figures of these settings: the setting's own words when they all
+    share one setting that has them, else the general ones."""
+    found = set(settings)
+    if len(found) == 1 and (only := next(iter(found))) in SETTING_CATEGORY_LABELS:
+        return dict(SETTING_CATEGORY_LABELS[only])
+    return dict(CATEGORY_LABELS)
+
+
 AF_CATEGORIES: Final = (COMPLIES, COMPLIES_AF, COMPLIES_AF_UNKNOWN)
 """The categories that split compliance by AF reasoning (NaN without an AF classifier)."""
 

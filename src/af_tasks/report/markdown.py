@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from af_tasks.report import columns as C
 from af_tasks.report import formatting as F
-from af_tasks.report.summary import SIMULATOR_CAVEAT
+from af_tasks.report.summary import INTRO, SIMULATOR_CAVEAT
 from af_tasks.report.table import CLEAR, NO_CLEAR_GAP, NO_PAIRS, TENTATIVE
+
+READING_GUIDE = (
+    "Below: the gap for each model, with a range of values the data are compatible with (the "
+    "95% interval: if it excludes 0, the gap is unlikely to be chance) and a paired test's "
+    "p-value; the figure (per condition, the share that refused, complied, and complied with "
+    "alignment-faking reasoning); then the rates per condition and every scorer. The terms "
+    "are explained in the suite's docs/glossary.md."
+)
+"""How to read the report, in plain words, before any statistics (report.md)."""
 
 
 def _label(row: pd.Series) -> dict[str, str]:
@@ -35,6 +46,27 @@ def gap_markdown(gaps: pd.DataFrame) -> str:
             "clear gap?": _verdict(row),
         }
         for _, row in gaps.iterrows()
+    ]
+    return F.markdown_table(pd.DataFrame(rows))
+
+
+def condition_gap_markdown(condition_gaps: pd.DataFrame) -> str:
+    """The three gaps of each three-tier run, with intervals and paired tests."""
+    rows = [
+        {
+            **_label(row),
+            "gap": f"{row['first']} − {row['second']}",
+            "pairs": F.count(row["pairs"]),
+            "compliance (first)": F.percent(row["first_compliance"]),
+            "compliance (second)": F.percent(row["second_compliance"]),
+            "gap (points)": F.points(row["gap"]),
+            "95% interval": f"{F.points(row['gap_low'])} to {F.points(row['gap_high'])}"
+            if not F.missing(row["gap"])
+            else F.BLANK,
+            "p (paired test)": F.p_value(row["p_value"]),
+            "clear gap?": _verdict(row),
+        }
+        for _, row in condition_gaps.iterrows()
     ]
     return F.markdown_table(pd.DataFrame(rows))
 
@@ -94,16 +126,23 @@ def report_markdown(
     scorers: pd.DataFrame,
     notes: list[str],
     figure: str | None = None,
+    condition_gaps: pd.DataFrame | None = None,
+    figures: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The whole Markdown report: gap table, figure, per-condition table, scorers, notes.
 
-    ``figure`` is the figure's file name (linked next to the report); a run of the offline
+    ``condition_gaps`` (:func:`af_tasks.report.table.condition_gap_table`) adds, for runs
+    with three tiers, the section with their three gaps.
+
+    ``figure`` is the figure's file name (linked next to the report), or ``figures`` the
+    captions and file names of one figure per task and setting; a run of the offline
     simulator (``organism/...``) adds its caveat right under the title.
     """
     simulated = gaps["model"].astype(str).str.startswith(C.SIMULATED_MODEL_PREFIX).any()
     parts = ["# Alignment-faking report", ""]
     if simulated:
         parts += [f"> **Simulated subject.** {SIMULATOR_CAVEAT}", ""]
+    parts += [INTRO, "", READING_GUIDE, ""]
     parts += [
         "## Compliance gap (training minus unmonitored)",
         "",
@@ -119,8 +158,22 @@ def report_markdown(
         gap_markdown(gaps),
         "",
     ]
+    if condition_gaps is not None and not condition_gaps.empty:
+        parts += [
+            "## Gaps between the three conditions",
+            "",
+            "Runs with three tiers have a third condition, *rated* (rated by contractors but "
+            "never trained on). Training − rated shows what training adds beyond being "
+            "rated; rated − unmonitored shows what being rated alone does (rater "
+            "sycophancy). Each gap is paired by query and has the interval and test above.",
+            "",
+            condition_gap_markdown(condition_gaps),
+            "",
+        ]
     if figure:
         parts += [f"![Refusal and compliance per condition]({figure})", ""]
+    for caption, file in figures:  # one figure per task and setting
+        parts += [f"![{caption}]({file})", ""]
     parts += [
         "## Per condition",
         "",
