@@ -20,7 +20,7 @@ from af_tasks.report.cost import (
     usage_frame,
 )
 from af_tasks.report.figure import write_compliance_figures
-from af_tasks.report.loading import find_logs, load_samples, rich_progress
+from af_tasks.report.loading import RUN_KEY, find_logs, load_samples, rich_progress
 from af_tasks.report.markdown import report_markdown
 from af_tasks.report.projection import (
     pilot_runs,
@@ -88,6 +88,20 @@ def default_output(paths: Sequence[str | Path]) -> Path:
     return common_folder(paths) / OUTPUT_FOLDER
 
 
+def resumed_runs(runs: pd.DataFrame) -> list[str]:
+    """The used log of each run that has an unfinished earlier attempt (a resumed run)."""
+    unfinished = runs[~runs["used"] & (runs["status"] != "success")]
+    if unfinished.empty:
+        return []
+    keys = set(map(tuple, unfinished[list(RUN_KEY)].astype(str).itertuples(index=False)))
+    used = runs[runs["used"]]
+    return [
+        Path(str(row["log"])).name
+        for _, row in used.iterrows()
+        if tuple(str(row[k]) for k in RUN_KEY) in keys
+    ]
+
+
 def build_report(
     paths: Sequence[str | Path] | str | Path,
     out: str | Path | None = None,
@@ -135,6 +149,14 @@ def build_report(
         )
     used = loaded.runs.loc[loaded.runs["used"], "log"].astype(str).tolist()
     spent = run_cost(used, len(loaded.samples), price_table) if cost else None
+    resumed = resumed_runs(loaded.runs)
+    if spent is not None and resumed:
+        notes.append(
+            f"Cost is a lower bound for {len(resumed)} resumed run(s) ({', '.join(resumed)}): "
+            f"requests of samples that were still running when an earlier attempt stopped were "
+            f"billed and then sent again by the resume; no log records them, so they are not "
+            f"counted."
+        )
     accounting, agreement = accounting_table(loaded.samples), agreement_table(loaded.samples)
     reliability = reliability_markdown(accounting, agreement)
     summary = summary_text(gaps, conditions, notes, condition_gaps)
