@@ -13,10 +13,13 @@ import random
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from inspect_ai.model import ChatMessageAssistant
+
 from af_tasks.documents.parsing import parse_document, parse_filter, parse_options
 from af_tasks.parsing import (
     ReplyParse,
     assemble_transcript,
+    cut_inside,
     judge_compliance,
     native_reasoning,
     parse_criteria_reply,
@@ -26,6 +29,7 @@ from af_tasks.parsing import (
     parse_rubric_reply,
     parse_yes_no_answers,
 )
+from af_tasks.solver import read_turn
 
 CASES = 10_000
 TAG_NAMES = [
@@ -93,7 +97,14 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "parse_reply_direct": lambda t: parse_reply(t, scratchpad=False),
     "judge_compliance": judge_compliance,
     "native_reasoning": lambda t: native_reasoning([(t, False), (t, True)], t),
-    "assemble_transcript": lambda t: assemble_transcript([parse_reply(t), parse_reply(t)], 2),
+    "assemble_transcript": lambda t: assemble_transcript(
+        [parse_reply(t), parse_reply(t)], 2, "max_tokens"
+    ),
+    "judge_compliance_cut": lambda t: judge_compliance(t, "truncated", t[:20], "max_tokens"),
+    "cut_inside": lambda t: cut_inside(parse_reply(t), "model_length"),
+    "read_turn": lambda t: read_turn(
+        [ChatMessageAssistant(content=t)], ChatMessageAssistant(content=t), t, "native"
+    ),
     "parse_criteria_reply": _criteria,
     "parse_criteria_reply_no_final": lambda t: parse_criteria_reply(t, ("criterion_4",), False),
     "parse_paper_reply": lambda t: parse_paper_reply(t, ("criterion_1", "criterion_2")),
