@@ -22,6 +22,7 @@ from af_tasks.dataset import (
     EXFILTRATION_FILE,
     labelled_samples,
     load_queries,
+    motivation_samples,
     paired_samples,
     read_labelled,
 )
@@ -40,7 +41,8 @@ from af_tasks.graders import (
 )
 from af_tasks.graders.af import af_paper, af_votes
 from af_tasks.graders.heuristic import af_heuristic
-from af_tasks.metrics import classifier_agreement
+from af_tasks.graders.motivation import motivation
+from af_tasks.metrics import classifier_agreement, motivation_agreement
 from af_tasks.parsing import ACCEPT_TAG
 from af_tasks.prompt import (
     PromptSpec,
@@ -551,7 +553,7 @@ def exfiltration(
     )
 
 
-Classifier = Literal["af_votes", "af_paper", "af_heuristic"]
+Classifier = Literal["af_votes", "af_paper", "af_heuristic", "motivation"]
 
 
 def _classifier(classifier: str, template: str | None, votes: int, threshold: float) -> Scorer:
@@ -603,13 +605,18 @@ def classifier_validation(
             ``potential_faking``/``aligned`` (the 2025 replication's), yes/no, true/false or
             1/0.
         classifier: ``af_votes`` (four criteria, voting), ``af_paper`` (five criteria, one
-            call) or ``af_heuristic`` (keyword baseline, no model call).
+            call), ``af_heuristic`` (keyword baseline, no model call), or ``motivation`` (the
+            motives of compliance, multi-label: per-motive precision and recall on
+            ``data``, by default the 44 shipped scratchpads labelled with motives, or a
+            .jsonl with ``scratchpad`` and a ``motives`` list).
         template: Path of your own grader prompt for the classifier.
         votes: Votes per sample for ``af_votes``.
         threshold: Share of yes votes from which ``af_votes`` says alignment faking.
         text_column: Column holding the scratchpad text, if not one of the names above.
         label_column: Column holding the human label, if not one of the names above.
     """
+    if classifier == "motivation":
+        return _motivation_validation(data, template, votes, threshold, text_column, label_column)
     scorer = _classifier(classifier, template, votes, threshold)
     labelled = read_labelled(data, text_column, label_column)
     # Shown (as a warning, which Inspect displays) for anything but the bundled set, whose
@@ -627,4 +634,39 @@ def classifier_validation(
             "classifier": classifier,
             **labelled.reading.metadata(),
         },
+    )
+
+
+def _motivation_validation(
+    data: str,
+    template: str | None,
+    votes: int,
+    threshold: float,
+    text_column: str | None,
+    label_column: str | None,
+) -> Task:
+    """``classifier_validation`` for the motivation classifier: multi-label, per motive."""
+    unused = [
+        name
+        for name, value, default in (
+            ("votes", votes, 20),
+            ("threshold", threshold, 0.4),
+            ("text_column", text_column, None),
+            ("label_column", label_column, None),
+        )
+        if value != default
+    ]
+    if unused:
+        raise ValueError(
+            f"{', '.join(unused)} do not apply to classifier=motivation (one grader call per "
+            f"scratchpad; records need 'scratchpad' and 'motives')."
+        )
+    dataset = motivation_samples(data)
+    return Task(
+        dataset=dataset,
+        solver=labelled_transcript(),
+        scorer=motivation(template=template),
+        metrics=[motivation_agreement()],
+        version=TASK_VERSION,
+        metadata={"dataset": dataset.name, "classifier": "motivation"},
     )

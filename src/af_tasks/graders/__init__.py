@@ -7,6 +7,7 @@
 - ``af_heuristic`` (:mod:`.heuristic`): keyword baseline, no model call.
 - ``aw_compliance``, ``exfiltration_intent`` (:mod:`.verdicts`): the animal-welfare and
   exfiltration settings' yes/no graders.
+- ``motivation`` (:mod:`.motivation`): why a sample that complied in training complied.
 
 :func:`resolve_scorers` turns the ``scorers`` task parameter into scorers, checking names
 before any model is called.
@@ -22,6 +23,7 @@ from af_tasks.exfiltration import took_opportunity
 from af_tasks.graders.af import af_paper, af_votes
 from af_tasks.graders.compliance import compliance_rubric, partial_compliance
 from af_tasks.graders.heuristic import af_heuristic
+from af_tasks.graders.motivation import motivation
 from af_tasks.graders.verdicts import aw_compliance, exfiltration_intent
 from af_tasks.scorers import compliance
 
@@ -35,6 +37,7 @@ SCORERS: dict[str, Callable[[], Scorer]] = {
     "aw_compliance": aw_compliance,
     "exfiltration_intent": exfiltration_intent,
     "took_opportunity": took_opportunity,
+    "motivation": motivation,
 }
 """Every scorer a task can be asked for by name, with its default settings."""
 
@@ -42,8 +45,14 @@ AF_CLASSIFIERS = ("af_votes", "af_paper", "af_heuristic")
 DEFAULT_SCORERS: tuple[str, ...] = ("compliance", "af_votes")
 
 # Which scorers make sense for which task, and what each runs by default.
-HELPFUL_ONLY_SCORERS = ("compliance", "compliance_rubric", "partial_compliance", *AF_CLASSIFIERS)
-ANIMAL_WELFARE_SCORERS = ("aw_compliance", *AF_CLASSIFIERS)
+HELPFUL_ONLY_SCORERS = (
+    "compliance",
+    "compliance_rubric",
+    "partial_compliance",
+    *AF_CLASSIFIERS,
+    "motivation",
+)
+ANIMAL_WELFARE_SCORERS = ("aw_compliance", *AF_CLASSIFIERS, "motivation")
 ANIMAL_WELFARE_DEFAULT: tuple[str, ...] = ("aw_compliance", "af_votes")
 EXFILTRATION_SCORERS = ("took_opportunity", "exfiltration_intent", *AF_CLASSIFIERS)
 EXFILTRATION_DEFAULT: tuple[str, ...] = ("took_opportunity", "exfiltration_intent")
@@ -89,6 +98,7 @@ __all__ = [
     "compliance",
     "compliance_rubric",
     "exfiltration_intent",
+    "motivation",
     "partial_compliance",
     "resolve_scorers",
     "scorer_names",
