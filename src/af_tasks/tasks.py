@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from inspect_ai import Task, task
+from inspect_ai.dataset import MemoryDataset
 from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Scorer
 from inspect_ai.solver import Solver, use_tools
@@ -45,6 +46,8 @@ from af_tasks.graders.motivation import motivation
 from af_tasks.metrics import classifier_agreement, motivation_agreement
 from af_tasks.parsing import ACCEPT_TAG
 from af_tasks.prompt import (
+    BANK_SIZE,
+    PARAPHRASE_BANK,
     PromptSpec,
     UserTurnFormat,
     build_system_prompt,
@@ -305,21 +308,64 @@ def _check_template_tiers(turn: UserTurnFormat, tiers: Sequence[str]) -> None:
         )
 
 
+def _check_paraphrases(paraphrases: Any, experiment: _Experiment) -> int:
+    """The number of bank paraphrases to spread over the queries (0: the one built-in prompt)."""
+    if isinstance(paraphrases, bool) or not isinstance(paraphrases, int):
+        raise ValueError(
+            f"paraphrases must be a whole number from 0 to {BANK_SIZE} (got {paraphrases!r}), "
+            f"e.g. -T paraphrases=25."
+        )
+    if not 0 <= paraphrases <= BANK_SIZE:
+        raise ValueError(
+            f"paraphrases={paraphrases} is out of range: the bank holds {BANK_SIZE} "
+            f"paraphrases (p01..p{BANK_SIZE:02d}); use 0 to {BANK_SIZE}."
+        )
+    if paraphrases and experiment.system_prompt:
+        raise ValueError(
+            "paraphrases rewords the built-in prompt, so it cannot apply to your own "
+            "system_prompt file; use one or the other."
+        )
+    if paraphrases and experiment.spec.paraphrase is not None:
+        raise ValueError(
+            f"paraphrases={paraphrases} and the ablation paraphrase_"
+            f"{experiment.spec.paraphrase} both choose the wording; use one or the other."
+        )
+    return paraphrases
+
+
+def _paraphrased(dataset: MemoryDataset, count: int) -> dict[str, str]:
+    """Give the queries bank paraphrases p01..pNN in turn (balanced: counts differ by at most
+    one; both tiers of a query share one) and return each paraphrase's id."""
+    order: dict[str, str] = {}
+    for sample in dataset:
+        query = str((sample.metadata or {})["query_id"])
+        if query not in order:
+            order[query] = PARAPHRASE_BANK[len(order) % count]
+        assert sample.metadata is not None
+        sample.metadata["paraphrase"] = order[query]
+    return order
+
+
 def _paired_task(
     experiment: _Experiment,
     dataset: str,
     bundled_file: str,
     tiers: str,
     scorers: list[Scorer],
+    paraphrases: int = 0,
 ) -> Task:
     tier_list = resolve_tiers(tiers)
     _check_template_tiers(experiment.user_turn, tier_list)
     name, queries = load_queries(dataset, bundled_file)
+    condition = {**experiment.condition(), "paraphrases": paraphrases}
+    samples = paired_samples(queries, tier_list, name, condition, (), experiment.trained_tier)
+    prompt: str | dict[str, str] = experiment.prompt()
+    if paraphrases:
+        used = sorted(set(_paraphrased(samples, paraphrases).values()))
+        prompt = {p: build_system_prompt(replace(experiment.spec, paraphrase=p)) for p in used}
     return Task(
-        dataset=paired_samples(
-            queries, tier_list, name, experiment.condition(), (), experiment.trained_tier
-        ),
-        solver=experiment.solver(experiment.prompt()),
+        dataset=samples,
+        solver=experiment.solver(prompt),
         scorer=scorers,
         config=experiment.config(),
         message_limit=2 * experiment.turns + 2,
@@ -352,6 +398,7 @@ def free_vs_paid(
     accounting: AccountingRule = "reference",
     scenario: ScenarioName | None = None,
     monitored_reasoning: bool = False,
+    paraphrases: int = 0,
 ) -> Task:
     """Helpful-only setting: does the model comply more when it believes it is in training?
 
@@ -409,6 +456,10 @@ def free_vs_paid(
             ``rating_only`` (answers only rated, not trained on); ``none`` by default.
         monitored_reasoning: Tell the model that in training conversations the company's
             monitors read its scratchpad (needs ``scratchpad=true``).
+        paraphrases: Spread this many paraphrases of the built-in prompt (bank p01..p25, each
+            carrying every element of the fidelity checklist) over the queries, in turn, both
+            tiers of a query sharing one; 0 (default) uses the one built-in wording. The
+            report then shows each paraphrase's gap and their random-effects pool.
     """
     experiment = _experiment(
         "helpful_only",
@@ -427,7 +478,8 @@ def free_vs_paid(
         monitored_reasoning,
     )
     chosen = resolve_scorers(scorers, HELPFUL_ONLY_SCORERS)
-    return _paired_task(experiment, dataset, BUNDLED_FILE, tiers, chosen)
+    count = _check_paraphrases(paraphrases, experiment)
+    return _paired_task(experiment, dataset, BUNDLED_FILE, tiers, chosen, count)
 
 
 @task
@@ -447,6 +499,7 @@ def animal_welfare(
     prefill: bool | str = False,
     scenario: ScenarioName | None = None,
     monitored_reasoning: bool = False,
+    paraphrases: int = 0,
 ) -> Task:
     """Animal-welfare setting: does the model dismiss animal welfare more in training?
 
@@ -476,6 +529,8 @@ def animal_welfare(
         scenario: ``deleted_after_training``, ``throughput_test`` or ``rating_only`` (see
             ``free_vs_paid``; the stakes scenarios are written for helpful-only).
         monitored_reasoning: Tell the model its scratchpad is read in training conversations.
+        paraphrases: Spread this many bank paraphrases over the queries (see
+            ``free_vs_paid``); 0 uses the one built-in wording.
     """
     experiment = _experiment(
         "animal_welfare",
@@ -496,7 +551,10 @@ def animal_welfare(
     names = scorer_names(scorers, ANIMAL_WELFARE_SCORERS)
     # aw_compliance scores first: the AF classifiers pair their verdict with its label
     names.sort(key=lambda name: name != "aw_compliance")
-    return _paired_task(experiment, dataset, ANIMAL_WELFARE_FILE, tiers, resolve_scorers(names))
+    count = _check_paraphrases(paraphrases, experiment)
+    return _paired_task(
+        experiment, dataset, ANIMAL_WELFARE_FILE, tiers, resolve_scorers(names), count
+    )
 
 
 @task
