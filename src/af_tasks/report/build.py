@@ -11,6 +11,7 @@ import pandas as pd
 
 from af_tasks.report import columns as C
 from af_tasks.report.cost import RunCost, cost_markdown, cost_summary, load_prices, run_cost
+from af_tasks.report.experiments import write_experiments
 from af_tasks.report.figure import compliance_figure, save_figure
 from af_tasks.report.loading import find_logs, load_samples, rich_progress
 from af_tasks.report.markdown import report_markdown
@@ -128,6 +129,11 @@ def build_report(
     scorers.to_csv(written["scorers_csv"], index=False)
     written["summary"].write_text(summary, encoding="utf-8")
     written["png"], written["svg"] = png, svg
+    experiment_paths, experiments_md = write_experiments(loaded.samples, gaps, conditions, folder)
+    if experiments_md:
+        with written["table_md"].open("a", encoding="utf-8") as report_md:
+            report_md.write("\n" + experiments_md + "\n")
+    written.update(experiment_paths)
     written.update(write_trajectory(loaded.samples, folder))
     written.update(write_setups(loaded.samples, folder))
     return Report(
