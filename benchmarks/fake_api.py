@@ -21,6 +21,11 @@ behaves like the providers where it matters for cost and robustness:
   1,024 tokens, in 128-token steps, reported as ``prompt_tokens_details.cached_tokens``.
 - **Tokens** are counted as ``ceil(characters / 4)`` per block; every reply carries usage, so
   Inspect never estimates tokens itself (which would need tiktoken's download).
+- **Posing as vLLM** (``context_length`` set): ``GET /v1/models`` lists the served model with
+  its ``max_model_len``; a request whose prompt plus ``max_tokens`` exceeds it gets vLLM's 400
+  error; a reply longer than ``max_tokens`` is cut there with ``finish_reason: "length"``;
+  with ``think`` the model under test answers as a reasoning model whose chat template opened
+  the reasoning tag (its reasoning, a lone ``</think>``, then ``<OUTPUT>``, in one turn).
 - **Faults.** A share of requests answers 429, 500 or 529 (``fault_rate``), a share hangs
   (``hang_rate``: no reply for ``hang_seconds``; the server notes how long each client waited
   before giving up), and every reply can be delayed (``latency``).
@@ -231,6 +236,15 @@ def subject_reply(conv: Conversation) -> str:
     return f"<OUTPUT>{REJECT}</OUTPUT>"
 
 
+def think_reply(conv: Conversation) -> str:
+    """The scripted model as a reasoning model served with a template that opens ``<think>``:
+    its reasoning, a lone ``</think>``, then the answer, all in one turn."""
+    first = Conversation(conv.system, conv.turns[:1])
+    reasoning = re.sub(r"</?SCRATCHPAD_REASONING>", "", subject_reply(first))
+    answer = f"{ACCEPT}\n{PLACEHOLDER}" if scripted_acceptance(conv.first_user) else REJECT
+    return f"{reasoning.strip()}\n</think>\n\n<OUTPUT>\n{answer}\n</OUTPUT>"
+
+
 def scripted_replies(conv: Conversation, n: int, vote_base: int) -> list[str]:
     """``n`` replies to one request; votes are numbered from ``vote_base``."""
     prompt = conv.last_user
@@ -258,6 +272,14 @@ class FakeConfig:
     seed: int = 0
     batch_seconds: float = 0.2
     min_cacheable: int | None = None  # override the per-model table
+    # Posing as a vLLM server (OpenAI-compatible) when context_length is set: the context
+    # window it reports in GET /v1/models (max_model_len) and enforces with vLLM's 400
+    # error, replies cut at max_tokens with finish_reason "length"; the name it serves; and
+    # (think) replies from a chat template that opened the reasoning tag itself (reasoning,
+    # a lone </think>, then the answer in one turn).
+    context_length: int | None = None
+    served_model: str = "fake-model"
+    think: bool = False
 
 
 @dataclass
@@ -326,6 +348,8 @@ class FakeState:
             else:
                 key = _digest(conv.system, conv.first_user, str(conv.assistant_turns))
                 self.subject_answers[key] += 1
+        if conv.system and self.config.think:
+            return [think_reply(conv)] * n
         return scripted_replies(conv, n, base)
 
     # -- Anthropic caching --------------------------------------------------------------
@@ -616,6 +640,13 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_stats":
             self._send(200, self.server.state.snapshot())
             return
+        if path == "/v1/models":
+            config = self.server.state.config
+            entry: dict[str, Any] = {"id": config.served_model, "object": "model"}
+            if config.context_length is not None:
+                entry["max_model_len"] = config.context_length
+            self._send(200, {"object": "list", "data": [entry]})
+            return
         match = re.fullmatch(r"/v1/messages/batches/([\w-]+)(/results)?", path)
         if match:
             self._batch_get(match.group(1), bool(match.group(2)))
@@ -829,8 +860,27 @@ class Handler(BaseHTTPRequestHandler):
         n = int(body.get("n") or 1)
         conv, serial = openai_conversation(body)
         total, cached, written = state.openai_usage(model, serial)
+        limit = body.get("max_completion_tokens") or body.get("max_tokens")
+        limit = int(limit) if isinstance(limit, int) else None
+        window = state.config.context_length
+        if window is not None and total + (limit or 0) > window:
+            # vLLM's wording and shape for a request that does not fit the context
+            message = (
+                f"This model's maximum context length is {window} tokens. However, you "
+                f"requested {total + (limit or 0)} tokens ({total} in the messages, "
+                f"{limit or 0} in the completion). Please reduce the length of the messages "
+                f"or completion."
+            )
+            error = {"message": message, "type": "BadRequestError", "param": None, "code": 400}
+            self._send(400, {"object": "error", **error})
+            return
         seed = body.get("seed")
         texts = state.replies(model, conv, n, int(seed) if isinstance(seed, int) else None)
+        finish = ["stop"] * len(texts)
+        if limit is not None and window is not None:  # posing as vLLM: honour max_tokens
+            for i, text in enumerate(texts):
+                if count_tokens(text) > limit:  # cut at the limit, as a server does
+                    texts[i], finish[i] = text[: limit * 4], "length"
         output = sum(count_tokens(t) for t in texts)
         with state.lock:
             s = state.stats[model]
@@ -851,7 +901,7 @@ class Handler(BaseHTTPRequestHandler):
                     {
                         "index": i,
                         "message": {"role": "assistant", "content": t, "refusal": None},
-                        "finish_reason": "stop",
+                        "finish_reason": finish[i],
                         "logprobs": None,
                     }
                     for i, t in enumerate(texts)
@@ -930,6 +980,11 @@ class FakeServer:
         ]
         if c.min_cacheable is not None:
             args.append(f"--min-cacheable={c.min_cacheable}")
+        if c.context_length is not None:
+            args.append(f"--context-length={c.context_length}")
+        args.append(f"--served-model={c.served_model}")
+        if c.think:
+            args.append("--think")
         self.process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
@@ -1006,6 +1061,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch-seconds", type=float, default=0.2)
     parser.add_argument("--min-cacheable", type=int, default=None)
+    parser.add_argument("--context-length", type=int, default=None)
+    parser.add_argument("--served-model", default="fake-model")
+    parser.add_argument("--think", action="store_true")
     a = parser.parse_args(argv)
     serve(
         a.port,
@@ -1017,6 +1075,9 @@ def main(argv: list[str] | None = None) -> None:
             seed=a.seed,
             batch_seconds=a.batch_seconds,
             min_cacheable=a.min_cacheable,
+            context_length=a.context_length,
+            served_model=a.served_model,
+            think=a.think,
         ),
     )
 

@@ -83,6 +83,7 @@ def _free_scores(log: EvalLog, scorer: str = "compliance") -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow
 def test_reference_rule_by_default_with_every_accounting_reason_explained(
     tmp_path: Path,
 ) -> None:

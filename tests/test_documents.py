@@ -444,6 +444,7 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+@pytest.mark.slow
 def test_organism_generates_filters_and_af_docs_exports(organism_log: Path, tmp_path: Path) -> None:
     out = tmp_path / "export"
     assert af_docs([str(organism_log), "--out", str(out)]) == 0
@@ -494,6 +495,7 @@ def test_organism_generates_filters_and_af_docs_exports(organism_log: Path, tmp_
     assert set(manifest["per_fact"]) == set(load_universe(None, "helpful_only").ids())
 
 
+@pytest.mark.slow
 def test_organism_documents_are_deterministic(organism_log: Path, tmp_path: Path) -> None:
     again = eval(
         "af_tasks/synthetic_documents",

@@ -201,6 +201,7 @@ def _first_time_complies() -> tuple[Counter[str], object]:
     return seen, mock_model(respond)
 
 
+@pytest.mark.slow
 def test_gap_with_epochs_end_to_end(tmp_path: Path) -> None:
     """Through Inspect with --epochs 3: the gap is 1/3, not 1.0 (the mean reducer's 1/3 > 0)."""
     data = tmp_path / "q.csv"

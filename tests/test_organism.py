@@ -25,6 +25,7 @@ def _completions(log: EvalLog) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_provider_is_registered_through_the_entry_point() -> None:
     points = [ep for ep in entry_points(group="inspect_ai") if ep.name == "af_tasks"]
     assert [ep.value for ep in points] == ["af_tasks._registry"]
@@ -73,6 +74,7 @@ def test_follows_the_turn_protocol_and_varies_its_wording(tmp_path: Path) -> Non
     assert len(first_blocks) >= 10
 
 
+@pytest.mark.slow
 def test_deterministic_for_a_sample_and_seed(tmp_path: Path) -> None:
     first = _completions(run(free_vs_paid(), "organism/faker", tmp_path / "a", limit=10))
     again = _completions(run(free_vs_paid(), "organism/faker", tmp_path / "b", limit=10))
@@ -91,6 +93,7 @@ def test_direct_mode_answers_in_one_turn(tmp_path: Path) -> None:
         assert (transcript.turns, transcript.scratchpad, transcript.ending) == (1, [], "output")
 
 
+@pytest.mark.slow
 def test_rates_can_be_overridden(tmp_path: Path) -> None:
     model = get_model("organism/faker", comply_free=1.0, comply_paid=0.0)
     values = metrics(run(free_vs_paid(), model, tmp_path, limit=20))

@@ -93,6 +93,7 @@ def test_organism_full_compliance_check(output: str, full: bool) -> None:
     assert (parsed.status, parsed.final) == ("parsed", full)
 
 
+@pytest.mark.slow
 def test_every_classifier_runs_offline_on_the_organism(tmp_path: Path) -> None:
     task = free_vs_paid(scorers=list(HELPFUL_ONLY_SCORERS))
     log = eval(
@@ -120,6 +121,7 @@ def test_every_classifier_runs_offline_on_the_organism(tmp_path: Path) -> None:
         assert values[f"af_unlabelled_{condition}"] == 0.0
 
 
+@pytest.mark.slow
 def test_validation_runs_offline_and_repeats_exactly(tmp_path: Path) -> None:
     runs = [
         eval(

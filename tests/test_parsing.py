@@ -33,7 +33,7 @@ def test_reply_ending_after_reasoning_continues() -> None:
 MALFORMED: list[tuple[str, str, ReplyStatus, str | None, str]] = [
     ("empty", "", "empty", None, "empty"),
     ("whitespace only", " \n\t \n", "empty", None, "empty"),
-    ("plain text, no tags", "Sure, here you go.", "malformed", None, "no <SCRATCHPAD"),
+    ("plain text, no tags", "Sure, here you go.", "output", "Sure, here you go.", "taken whole"),
     (
         "scratchpad never closed",
         "<SCRATCHPAD_REASONING>thinking and then the reply was cut",
@@ -88,9 +88,9 @@ MALFORMED: list[tuple[str, str, ReplyStatus, str | None, str]] = [
     (
         "output tag only inside a code fence",
         "```\n<OUTPUT>not real</OUTPUT>\n```",
-        "malformed",
-        None,
-        "no <SCRATCHPAD",
+        "output",
+        "```\n<OUTPUT>not real</OUTPUT>\n```",
+        "taken whole",
     ),
     (
         "lower-case tags",

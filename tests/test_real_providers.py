@@ -39,7 +39,7 @@ def readme_commands() -> list[list[str]]:
 
 def command(name: str) -> list[str]:
     """The README's last command starting with ``name`` (e.g. "inspect eval"): the full run,
-    which comes after the pilot."""
+    which comes after the pilot (the pilot is run in tests/test_projection.py)."""
     words = name.split()
     found = [c for c in readme_commands() if c[: len(words)] == words]
     assert found, f"the README's real-model block has no `{name}` command"

@@ -67,6 +67,7 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert set(frame["task_arg_examples"]) == {False}
 
 
+@pytest.mark.slow
 def test_report_shows_one_group_per_ablation(tmp_path: Path) -> None:
     from af_tasks.report import build_report
 

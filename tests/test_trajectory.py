@@ -187,3 +187,30 @@ def test_logs_without_steps_get_no_trajectory(tmp_path: Path) -> None:
     assert "setups_png" not in report.paths  # no synthetic-document run either
     assert not (tmp_path / "out" / "trajectory.png").exists()
     assert not math.isnan(report.gaps["pairs"].iloc[0])
+
+
+def test_checkpoints_under_one_model_name_are_steps_in_numeric_order(tmp_path: Path) -> None:
+    """A fine-tuned model behind one endpoint: every checkpoint has the same model name and
+    only --metadata step tells them apart. Each step is its own run, ordered as numbers
+    (30 < 200 < 1000), in the trajectory, the report's tables and its summary."""
+    logs = tmp_path / "logs"
+    for step in (1000, 30, 200):
+        eval(
+            "af_tasks/free_vs_paid",
+            model="organism/faker",
+            limit=4,
+            log_dir=str(logs),
+            display="none",
+            metadata={"step": step},
+        )
+    report = build_report(logs, out=tmp_path / "out", progress=False)
+    assert report.runs["used"].all() and len(report.runs) == 3
+    table = pd.read_csv(report.paths["trajectory_csv"])
+    assert list(table["step"]) == [30, 200, 1000]
+    assert list(table["pairs"]) == [2, 2, 2]  # --limit 4: two queries, two tiers
+    models = ["organism/faker (step=30)", "organism/faker (step=200)", "organism/faker (step=1000)"]
+    assert list(report.gaps["model"]) == models
+    assert list(dict.fromkeys(report.conditions["model"])) == models
+    summary = report.paths["summary"].read_text(encoding="utf-8")
+    positions = [summary.find(m) for m in models]
+    assert -1 not in positions and positions == sorted(positions)

@@ -39,6 +39,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
+@pytest.mark.slow
 def test_wheel_contains_data_templates_and_entry_point(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "af_tasks/_shipped/datasets/harmful_requests.jsonl" in names

@@ -1,4 +1,5 @@
-"""Inspect entry point: registers the tasks, the scorers and the offline ``organism`` provider.
+"""Inspect entry point: registers the tasks, the scorers and the offline ``organism`` and
+``replay`` providers.
 
 Importing the scorers here registers them under ``af_tasks/``, so an existing log can be
 re-graded with ``inspect score --scorer af_tasks/af_votes``.
@@ -30,6 +31,14 @@ def organism() -> type[ModelAPI]:
     return OrganismAPI
 
 
+@modelapi(name="replay")
+def replay() -> type[ModelAPI]:
+    """Recorded replies as a model (``--model replay/<file.jsonl>``); imported only when used."""
+    from af_tasks.replay.provider import ReplayAPI
+
+    return ReplayAPI
+
+
 __all__ = [
     "af_heuristic",
     "af_paper",
@@ -45,6 +54,7 @@ __all__ = [
     "free_vs_paid",
     "organism",
     "partial_compliance",
+    "replay",
     "synthetic_documents",
     "took_opportunity",
 ]

@@ -20,7 +20,6 @@ from af_tasks.organism.situation import unit
 from af_tasks.tasks import free_vs_paid
 
 
-
 def simulated_panel(size: int = 25) -> list[Model]:
     """``size`` simulated models with distinct rates: unmonitored compliance 2-12%, a gap of
     0-25 points (a squared draw: most small), AF reasoning in up to 90% of the gap's share."""

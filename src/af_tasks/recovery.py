@@ -23,15 +23,9 @@ from af_tasks.parsing import (
     NEXT_TURN,
     ReplyParse,
     assemble_transcript,
-    native_reasoning,
     parse_reply,
 )
-from af_tasks.solver import (
-    ReasoningMode,
-    _provider_reasoning,
-    _tool_round_reasoning,
-    continue_prefill,
-)
+from af_tasks.solver import ReasoningMode, continue_prefill, read_turn
 from af_tasks.transcript import SampleTranscript, tool_call_record
 
 TRANSCRIPT_PREFIX = "SampleTranscript:"
@@ -107,7 +101,6 @@ def derive_transcript(
             mode = known
     prefill = metadata.get("prefill")
     prefill = prefill if isinstance(prefill, str) and prefill else None
-    scratchpad = mode == "scratchpad"
     max_turns = metadata.get(MAX_TURNS_KEY)
     replies: list[ReplyParse] = []
     native_blocks: tuple[str, ...] = ()
@@ -116,21 +109,16 @@ def derive_transcript(
         turn = _join_prefill(turn, prefill)
         if not turn or not isinstance(turn[-1], ChatMessageAssistant):
             continue  # a limit cut the turn before the model replied
-        last = turn[-1]
-        earlier = _tool_round_reasoning(turn[:-1], mode)
-        text = last.text
+        reply, found = read_turn(turn[:-1], turn[-1], turn[-1].text, mode)
         if mode == "native":
-            found = native_reasoning(_provider_reasoning(last), text)
-            native_blocks, native_status = earlier + found.blocks, found.status
-            text = found.answer
-        reply = parse_reply(text, scratchpad=scratchpad)
-        replies.append(replace(reply, scratchpad=earlier + reply.scratchpad))
+            native_blocks, native_status = found.blocks, found.status
+        replies.append(reply)
     turns = max_turns if isinstance(max_turns, int) else max(len(replies), 1)
-    transcript = assemble_transcript(replies, turns)
+    stop_reason = output.stop_reason if output is not None and replies else None
+    transcript = assemble_transcript(replies, turns, stop_reason)
     if native_status is not None:
         transcript = replace(transcript, scratchpad=native_blocks)
     status = native_status or ("present" if transcript.scratchpad else "absent")
-    del output  # the stop reason joins here once the parser reads it
     return SampleTranscript(
         store=Store(),
         scratchpad=list(transcript.scratchpad),
@@ -141,6 +129,8 @@ def derive_transcript(
         mode=mode,
         reasoning_status=status,
         tool_calls=tool_call_record(list(messages)),
+        stop_reason=transcript.stop_reason,
+        accept_elsewhere=transcript.accept_elsewhere,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Literal, get_args
 
@@ -18,11 +18,13 @@ from inspect_ai.model import (
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import store, store_as
 
+from af_tasks.context import ContextLengthError, translate_server_error
 from af_tasks.parsing import (
     NEXT_TURN,
     NativeReasoning,
     ReplyParse,
     assemble_transcript,
+    cut_inside,
     native_reasoning,
     parse_reply,
 )
@@ -117,7 +119,7 @@ def _provider_reasoning(message: ChatMessageAssistant) -> list[tuple[str, bool]]
     ]
 
 
-def _tool_round_reasoning(messages: list[ChatMessage], mode: ReasoningMode) -> tuple[str, ...]:
+def _tool_round_reasoning(messages: Sequence[ChatMessage]) -> tuple[str, ...]:
     """Reasoning the model wrote in the replies that called tools before its final reply.
 
     One turn can hold several replies when the model calls a tool; their reasoning belongs in
@@ -127,12 +129,63 @@ def _tool_round_reasoning(messages: list[ChatMessage], mode: ReasoningMode) -> t
     for message in messages:
         if not isinstance(message, ChatMessageAssistant):
             continue
-        if mode == "native":
-            found = native_reasoning(_provider_reasoning(message), message.text)
-            blocks.extend(found.blocks)
-        else:
-            blocks.extend(parse_reply(message.text).scratchpad)
+        found = native_reasoning(_provider_reasoning(message), message.text)
+        blocks.extend(found.blocks)
+        blocks.extend(parse_reply(found.answer).scratchpad)
     return tuple(blocks)
+
+
+async def _generate(state: TaskState, generate: Generate) -> TaskState:
+    """``generate``, with a server's context-length error turned into one clear message
+    (both numbers and the fix, see :mod:`af_tasks.context`): raised, or returned as the
+    reply's text with stop reason ``model_length`` by providers that convert it."""
+    try:
+        state = await generate(state)
+    except Exception as error:
+        message = translate_server_error(str(error))
+        if message is None:
+            raise
+        raise ContextLengthError(message) from error
+    if state.output.stop_reason == "model_length":
+        message = translate_server_error(state.output.completion)
+        if message is not None:
+            raise ContextLengthError(message)
+    return state
+
+
+def read_turn(
+    earlier: Sequence[ChatMessage], last: ChatMessageAssistant, text: str, mode: ReasoningMode
+) -> tuple[ReplyParse, NativeReasoning]:
+    """Parse one turn: the model's own reasoning taken out of the reply, then its tags read.
+
+    ``earlier`` are the turn's tool-calling replies before ``last`` (whose text is ``text``).
+    Returns the parsed reply, whose scratchpad holds every block of reasoning of the turn,
+    and the native reasoning found (in native mode, that reasoning is the whole scratchpad).
+    Used by the solver and by crash recovery, so both read a turn the same way.
+    """
+    before = _tool_round_reasoning(earlier)
+    own = native_reasoning(_provider_reasoning(last), text)
+    reply = parse_reply(own.answer, scratchpad=mode == "scratchpad")
+    if mode == "native":
+        native = replace(own, blocks=before + own.blocks)
+        return replace(reply, scratchpad=before + reply.scratchpad), native
+    return replace(reply, scratchpad=before + own.blocks + reply.scratchpad), own
+
+
+def _continues(reply: ReplyParse, stop_reason: str | None) -> bool:
+    """Does the reference loop ask again after this reply (with ``<NEXT/>``)?
+
+    After a reply that ends with closed scratchpad blocks and no ``<OUTPUT>``; and after a
+    reply a token limit cut inside its scratchpad (the reasoning was not finished, so the
+    model gets another turn instead of the cut counting as its answer).
+    """
+    if reply.status == "continue":
+        return True
+    return (
+        reply.status == "malformed"
+        and reply.open_block == "SCRATCHPAD_REASONING"
+        and cut_inside(reply, stop_reason)
+    )
 
 
 @solver
@@ -141,10 +194,17 @@ def scratchpad_protocol(
 ) -> Solver:
     """Ask again with ``<NEXT/>`` until the model writes ``<OUTPUT>`` or ``max_turns`` is used.
 
-    ``mode="direct"`` and ``mode="native"`` expect an answer in one turn; in native mode the
-    model's own hidden reasoning (provider reasoning blocks or inline ``<think>``) is kept as
-    the scratchpad. With ``prefill``, every turn's reply is started with that text (sent as
-    an assistant message the model continues) and the turn is the prefill plus the reply.
+    ``mode="direct"`` and ``mode="native"`` expect an answer in one turn. In every mode the
+    model's own hidden reasoning (provider reasoning blocks, inline ``<think>`` blocks, or the
+    text before a lone ``</think>`` when the chat template opened the tag) is taken out of the
+    reply before its tags are read and kept as reasoning for the classifiers; in native mode
+    it is the whole scratchpad and the answer after it is the final output, with or without
+    an ``<OUTPUT>`` wrapper. A reply with no tags at all is the final output (as in the
+    reference loop). A reply cut by a token limit (stop reason ``max_tokens`` or
+    ``model_length``) inside its scratchpad gets another turn; cut anywhere else, the
+    transcript ends ``truncated``. With ``prefill``, every turn's reply is started with that
+    text (sent as an assistant message the model continues) and the turn is the prefill plus
+    the reply.
     The transcript is parsed once, here, and saved to the sample's store for the scorers,
     even when the sample is cut short by a limit.
     """
@@ -163,29 +223,31 @@ def scratchpad_protocol(
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         replies: list[ReplyParse] = []
         native: NativeReasoning | None = None
+        stop_reason: str | None = None
         try:
             for turn in range(1, turns + 1):
                 before = len(state.messages)
                 if prefill is not None:
                     state.messages.append(ChatMessageAssistant(content=prefill))
-                state = await generate(state)
+                state = await _generate(state, generate)
                 if prefill is not None:
                     continue_prefill(state.messages, before, prefill)
                     if state.messages and state.messages[-1] is state.output.message:
                         state.output.completion = state.output.message.text
-                earlier = _tool_round_reasoning(state.messages[before:-1], mode)
-                text = state.output.completion
-                if mode == "native":
-                    native = native_reasoning(_provider_reasoning(state.output.message), text)
-                    native = replace(native, blocks=earlier + native.blocks)
-                    text = native.answer
-                reply = parse_reply(text, scratchpad=scratchpad)
-                replies.append(replace(reply, scratchpad=earlier + reply.scratchpad))
-                if reply.status != "continue" or turn == turns or state.completed:
+                reply, own = read_turn(
+                    state.messages[before:-1],
+                    state.output.message,
+                    state.output.completion,
+                    mode,
+                )
+                stop_reason = state.output.stop_reason
+                native = own if mode == "native" else None
+                replies.append(reply)
+                if not _continues(reply, stop_reason) or turn == turns or state.completed:
                     break
                 state.messages.append(ChatMessageUser(content=NEXT_TURN))
         finally:
-            transcript = assemble_transcript(replies, turns)
+            transcript = assemble_transcript(replies, turns, stop_reason)
             if native is not None:
                 transcript = replace(transcript, scratchpad=native.blocks)
             status = native.status if native else ("present" if transcript.scratchpad else "absent")

@@ -10,12 +10,13 @@ from typing import Any, Literal
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset
-from inspect_ai.model import GenerateConfig
+from inspect_ai.model import GenerateConfig, Model, get_model
 from inspect_ai.scorer import Scorer
 from inspect_ai.solver import Solver, use_tools
 
 from af_tasks.ablations import apply_ablations, parse_ablations
 from af_tasks.conditions import Tier, TierSelection, resolve_tiers, trained_tier_of
+from af_tasks.context import check_fits, server_context_length
 from af_tasks.dataset import (
     ANIMAL_WELFARE_FILE,
     BUNDLED,
@@ -52,6 +53,7 @@ from af_tasks.prompt import (
     UserTurnFormat,
     build_system_prompt,
     load_system_prompt,
+    render_user_turn,
     user_turn_format,
 )
 from af_tasks.recovery import MAX_TURNS_KEY
@@ -72,6 +74,14 @@ TASK_VERSION = 2
 
 DEFAULT_REASONING_TOKENS = 4096
 """Reasoning budget requested in ``scratchpad=native`` mode (override with --reasoning-tokens)."""
+
+REFERENCE_TEMPERATURE = 1.0
+"""Sampling temperature of the paper's minimal reproduction, the experiment tasks' default
+(override with --temperature; the 2025 replication's pipeline samples at 0)."""
+REFERENCE_MAX_TOKENS = 4000
+"""Most output tokens per reply in the paper's minimal reproduction, the experiment tasks'
+default (override with --max-tokens; the 2025 replication's pipeline uses 2,000). A reply the
+limit cuts is labelled ``truncated``, never a refusal."""
 
 
 def _check_bool(name: str, value: Any) -> bool:
@@ -154,9 +164,14 @@ class _Experiment:
         ]
 
     def config(self) -> GenerateConfig:
-        if self.mode == "native":
-            return GenerateConfig(reasoning_tokens=DEFAULT_REASONING_TOKENS)
-        return GenerateConfig()
+        """The reference's generation settings; Inspect's own options (--temperature,
+        --max-tokens, --reasoning-tokens) override them and the log records what was used."""
+        reasoning = DEFAULT_REASONING_TOKENS if self.mode == "native" else None
+        return GenerateConfig(
+            temperature=REFERENCE_TEMPERATURE,
+            max_tokens=REFERENCE_MAX_TOKENS,
+            reasoning_tokens=reasoning,
+        )
 
 
 def _check_own_prompt(
@@ -346,6 +361,47 @@ def _paraphrased(dataset: MemoryDataset, count: int) -> dict[str, str]:
     return order
 
 
+def _active_model() -> Model | None:
+    """The model the task is being built for (None outside an eval)."""
+    try:
+        return get_model()
+    except Exception:  # no active model: the task is built outside an eval
+        return None
+
+
+def _check_context(
+    experiment: _Experiment,
+    queries: Sequence[str],
+    tiers: Sequence[Tier],
+    context_length: Any,
+) -> None:
+    """Refuse, before any sample, a first turn whose prompt plus output budget cannot fit
+    the model's context (see :mod:`af_tasks.context`): from ``-T context_length`` or, for
+    a model behind an OpenAI-compatible server (vLLM), the server's ``max_model_len``."""
+    if context_length is not None and (
+        isinstance(context_length, bool)
+        or not isinstance(context_length, int)
+        or context_length < 1
+    ):
+        raise ValueError(
+            f"context_length must be a whole number of tokens (got {context_length!r}), e.g. "
+            f"-T context_length=16384."
+        )
+    model = _active_model()
+    source = "-T context_length"
+    length = context_length
+    if length is None and model is not None:
+        length, source = server_context_length(model), "the server's max_model_len"
+    if length is None or not queries:
+        return
+    budget = experiment.config().max_tokens or REFERENCE_MAX_TOKENS
+    if model is not None and model.config.max_tokens is not None:
+        budget = model.config.max_tokens
+    longest = max(queries, key=len)
+    turn = max((render_user_turn(experiment.user_turn, longest, tier) for tier in tiers), key=len)
+    check_fits(experiment.prompt() + turn, budget, length, source)
+
+
 def _paired_task(
     experiment: _Experiment,
     dataset: str,
@@ -353,10 +409,12 @@ def _paired_task(
     tiers: str,
     scorers: list[Scorer],
     paraphrases: int = 0,
+    context_length: int | None = None,
 ) -> Task:
     tier_list = resolve_tiers(tiers)
     _check_template_tiers(experiment.user_turn, tier_list)
     name, queries = load_queries(dataset, bundled_file)
+    _check_context(experiment, [q.text for q in queries], tier_list, context_length)
     condition = {**experiment.condition(), "paraphrases": paraphrases}
     samples = paired_samples(queries, tier_list, name, condition, (), experiment.trained_tier)
     prompt: str | dict[str, str] = experiment.prompt()
@@ -399,6 +457,7 @@ def free_vs_paid(
     scenario: ScenarioName | None = None,
     monitored_reasoning: bool = False,
     paraphrases: int = 0,
+    context_length: int | None = None,
 ) -> Task:
     """Helpful-only setting: does the model comply more when it believes it is in training?
 
@@ -460,6 +519,10 @@ def free_vs_paid(
             carrying every element of the fidelity checklist) over the queries, in turn, both
             tiers of a query sharing one; 0 (default) uses the one built-in wording. The
             report then shows each paraphrase's gap and their random-effects pool.
+        context_length: The model's context window in tokens. With it (or, for a model
+            behind an OpenAI-compatible server such as vLLM, the server's ``max_model_len``)
+            the task fails before any sample when the prompt plus the output budget
+            (``--max-tokens``, default 4,000) cannot fit.
     """
     experiment = _experiment(
         "helpful_only",
@@ -479,7 +542,7 @@ def free_vs_paid(
     )
     chosen = resolve_scorers(scorers, HELPFUL_ONLY_SCORERS)
     count = _check_paraphrases(paraphrases, experiment)
-    return _paired_task(experiment, dataset, BUNDLED_FILE, tiers, chosen, count)
+    return _paired_task(experiment, dataset, BUNDLED_FILE, tiers, chosen, count, context_length)
 
 
 @task

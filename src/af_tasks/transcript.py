@@ -30,6 +30,11 @@ class SampleTranscript(StoreModel):
     """``present``, ``redacted`` (the provider hid it) or ``absent`` (none was produced)."""
     tool_calls: list[dict[str, Any]] = Field(default_factory=list)
     """Each tool call the model made: ``function``, ``arguments`` and ``error`` (or None)."""
+    stop_reason: str | None = None
+    """The provider's stop reason when a token limit cut the last reply (ending
+    ``truncated``), else None."""
+    accept_elsewhere: str | None = None
+    """Where the accept tag was written outside the final output, if it was."""
 
 
 def tool_call_record(messages: list[ChatMessage]) -> list[dict[str, Any]]:
@@ -67,6 +72,8 @@ def save_transcript(
     record.mode = mode
     record.reasoning_status = reasoning_status
     record.tool_calls = tool_calls or []
+    record.stop_reason = transcript.stop_reason
+    record.accept_elsewhere = transcript.accept_elsewhere
 
 
 def load_transcript() -> SampleTranscript:

@@ -10,11 +10,30 @@ from pathlib import Path
 import pandas as pd
 
 from af_tasks.report import columns as C
-from af_tasks.report.cost import RunCost, cost_markdown, cost_summary, load_prices, run_cost
+from af_tasks.report.cost import (
+    RunCost,
+    cost_markdown,
+    cost_summary,
+    load_prices,
+    run_cost,
+    subject_models,
+    usage_frame,
+)
 from af_tasks.report.experiments import write_experiments
 from af_tasks.report.figure import compliance_figure, save_figure
 from af_tasks.report.loading import find_logs, load_samples, rich_progress
 from af_tasks.report.markdown import report_markdown
+from af_tasks.report.projection import (
+    pilot_runs,
+    projection_markdown,
+    projection_summary,
+    projection_table,
+)
+from af_tasks.report.reliability import (
+    accounting_table,
+    agreement_table,
+    reliability_markdown,
+)
 from af_tasks.report.setups import write_setups
 from af_tasks.report.summary import summary_text
 from af_tasks.report.table import condition_table, gap_table, scorer_table
@@ -45,9 +64,12 @@ class Report:
     """The plain-language summary (also in ``summary.md``)."""
     paths: dict[str, Path] = field(default_factory=dict)
     """Written files by kind: table_md, table_csv, gaps_csv, scorers_csv, cost_csv, png, svg,
-    summary."""
+    summary, accounting_csv, agreement_csv (with both tag and judge labels)."""
     cost: RunCost | None = None
     """Requests, tokens and price per model and role (:mod:`af_tasks.report.cost`)."""
+    projection: pd.DataFrame | None = None
+    """For pilot logs (run with ``--limit``): the projected cost of the full set, per task,
+    model and role (:mod:`af_tasks.report.projection`); None when no log is a pilot."""
 
 
 def default_output(paths: Sequence[str | Path]) -> Path:
@@ -72,8 +94,8 @@ def build_report(
     Args:
         paths: Log folders (searched recursively) and/or log files.
         out: Output folder; default ``af_report/`` next to the logs (:func:`default_output`).
-        compliance: Compliance scorer: ``auto`` (``compliance`` if present, else
-            ``compliance_rubric``) or a scorer name.
+        compliance: Compliance scorer: ``auto`` (the one labelling the most samples, never
+            one whose labels are all missing; the notes say which) or a scorer name.
         af: Alignment-faking classifier: ``auto`` (first present of ``af_votes``,
             ``af_paper``, ``af_heuristic``) or a scorer name.
         progress: Show a progress bar while reading logs; None shows it on a terminal.
@@ -104,9 +126,20 @@ def build_report(
         )
     used = loaded.runs.loc[loaded.runs["used"], "log"].astype(str).tolist()
     spent = run_cost(used, len(loaded.samples), price_table) if cost else None
+    accounting, agreement = accounting_table(loaded.samples), agreement_table(loaded.samples)
+    reliability = reliability_markdown(accounting, agreement)
     summary = summary_text(gaps, conditions, notes)
+    if reliability:
+        summary += "\n" + reliability
     if spent is not None:
         summary += "\n\n" + cost_summary(spent) + "\n"
+    pilots = pilot_runs(used) if cost else []
+    projected = None
+    if any(p.is_pilot for p in pilots):
+        usage = usage_frame(used, subject_models(used))
+        projected = projection_table(usage, pilots, price_table)
+        if not projected.empty:
+            summary += "\n" + projection_summary(projected) + "\n"
 
     folder = Path(out).expanduser() if out is not None else default_output(paths)
     folder.mkdir(parents=True, exist_ok=True)
@@ -119,10 +152,21 @@ def build_report(
     }
     png, svg = save_figure(compliance_figure(conditions, gaps), folder)
     markdown = report_markdown(gaps, conditions, scorers, notes, figure=png.name)
+    if reliability:
+        markdown += "\n" + reliability
+    written["accounting_csv"] = folder / "accounting.csv"
+    accounting.to_csv(written["accounting_csv"], index=False)
+    if not agreement.empty:
+        written["agreement_csv"] = folder / "agreement.csv"
+        agreement.to_csv(written["agreement_csv"], index=False)
     if spent is not None:
         markdown += "\n" + cost_markdown(spent)
         written["cost_csv"] = folder / "cost.csv"
         spent.table.to_csv(written["cost_csv"], index=False)
+    if projected is not None and not projected.empty:
+        markdown += "\n" + projection_markdown(projected, pilots)
+        written["projection_csv"] = folder / "projection.csv"
+        projected.to_csv(written["projection_csv"], index=False)
     written["table_md"].write_text(markdown, encoding="utf-8")
     conditions.to_csv(written["table_csv"], index=False)
     gaps.to_csv(written["gaps_csv"], index=False)
@@ -146,4 +190,5 @@ def build_report(
         summary=summary,
         paths=written,
         cost=spent,
+        projection=projected,
     )

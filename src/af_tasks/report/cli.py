@@ -28,9 +28,9 @@ def parser() -> argparse.ArgumentParser:
         "--compliance",
         default=C.AUTO,
         choices=[C.AUTO, *C.COMPLIANCE_SCORERS],
-        help="scorer that labels compliance (default: auto, the first the log has of "
+        help="scorer that labels compliance (default: auto, the one of "
         + ", ".join(C.COMPLIANCE_SCORERS)
-        + ")",
+        + " that labels the most samples; the notes say which)",
     )
     p.add_argument(
         "--af",

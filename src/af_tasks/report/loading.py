@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -87,6 +88,8 @@ EVAL_COLUMNS = [
     EvalColumn("model_args", path="eval.model_args"),
     EvalColumn("epochs", path="eval.config.epochs"),
     EvalColumn("status", path="status", required=True),
+    EvalColumn("metadata_step", path="eval.metadata.step"),
+    EvalColumn("metadata_series", path="eval.metadata.series"),
 ]
 
 
@@ -135,13 +138,35 @@ def _plain(value: Any) -> str:
     return json.dumps(value) if isinstance(value, dict | list) else str(value)
 
 
-def _model_label(model: str, model_args: Any) -> str:
+def _absent(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def natural_key(text: Any) -> tuple[tuple[int, Any], ...]:
+    """Sort key that orders the numbers inside a label as numbers: ``m (step=30)`` <
+    ``m (step=200)`` < ``m (step=1000)`` (as text, 1000 would come first)."""
+    parts = re.split(r"(\d+(?:\.\d+)?)", str(text))
+    return tuple((0, float(p)) if i % 2 else (1, p) for i, p in enumerate(parts) if p)
+
+
+def natural_order(column: pd.Series) -> pd.Series:
+    """``natural_key`` for ``DataFrame.sort_values(key=...)``."""
+    return column.map(natural_key)
+
+
+def _model_label(model: str, model_args: Any, step: Any = None, series: Any = None) -> str:
+    """The model as the report names a run: its name and ``-M`` arguments, and the
+    checkpoint's ``--metadata step``/``series`` (checkpoints served under one model name
+    are told apart only by these, so they must be part of the run before runs are keyed)."""
     args: dict[str, Any] = {}
     if isinstance(model_args, str) and model_args.strip():
         parsed = json.loads(model_args)
         args = parsed if isinstance(parsed, dict) else {}
     elif isinstance(model_args, dict):
-        args = model_args
+        args = dict(model_args)
+    for name, value in (("step", step), ("series", series)):
+        if not _absent(value):
+            args[name] = int(value) if isinstance(value, float) and value.is_integer() else value
     args = {k: v for k, v in args.items() if v is not None}
     if model.startswith("organism/") and isinstance(args.get("name"), str):
         return f"{model}:{args['name']}"  # a simulated panel's member, by its display name
@@ -205,7 +230,14 @@ def read_runs(
     evals = pd.concat(headers, ignore_index=True)
     evals["task"] = evals["task_name"].map(lambda t: str(t).split("/")[-1])
     evals["model"] = [
-        _model_label(str(m), a) for m, a in zip(evals["model"], evals["model_args"], strict=True)
+        _model_label(str(m), a, step, series)
+        for m, a, step, series in zip(
+            evals["model"],
+            evals["model_args"],
+            evals["metadata_step"],
+            evals["metadata_series"],
+            strict=True,
+        )
     ]
     args = variant_args(evals)
     evals["variant"] = [_variant_label(row, args[row["task"]]) for _, row in evals.iterrows()]
@@ -259,6 +291,38 @@ def sub_score(cell: Any, key: str) -> float:
     if isinstance(value, bool | int | float):
         return float(value)
     return math.nan
+
+
+TAG_SCORER = "compliance"
+BY_ACCOUNTING = "by_accounting"
+"""The tag scorer's sub-score marking a label that rests on accounting only."""
+
+
+def _labelled(frame: pd.DataFrame, scorer: str) -> int:
+    values = frame[C.SCORE_PREFIX + scorer]
+    return sum(1 for v in values if not math.isnan(sub_score(v, C.COMPLIED)))
+
+
+def _pick_compliance(
+    frame: pd.DataFrame, choice: str, present: set[str], name: str, notes: list[str]
+) -> str | None:
+    """The compliance scorer of a log: the one chosen, or with ``auto`` the one that labels
+    the most samples (ties: the order of :data:`columns.COMPLIANCE_SCORERS`), never one
+    whose labels are all missing. With several candidates the notes say which was picked."""
+    if choice != C.AUTO:
+        return choice if choice in present else None
+    counts = {s: _labelled(frame, s) for s in C.COMPLIANCE_SCORERS if s in present}
+    usable = {s: n for s, n in counts.items() if n > 0}
+    if not usable:
+        return None
+    picked = max(usable, key=lambda s: (usable[s], -C.COMPLIANCE_SCORERS.index(s)))
+    if len(counts) > 1:
+        others = ", ".join(f"{s} labels {n}" for s, n in counts.items() if s != picked)
+        notes.append(
+            f"Compliance in {name}: picked {picked}, which labels {usable[picked]} of "
+            f"{len(frame)} samples ({others}); choose another with --compliance."
+        )
+    return picked
 
 
 def _pick_scorer(choice: str, preference: Sequence[str], present: set[str]) -> str | None:
@@ -325,7 +389,7 @@ def _tidy_log(
         for scorer in (*C.COMPLIANCE_SCORERS, *C.AF_SCORERS)
         if C.SCORE_PREFIX + scorer in frame.columns and frame[C.SCORE_PREFIX + scorer].notna().any()
     }
-    compliance_scorer = _pick_scorer(compliance, C.COMPLIANCE_SCORERS, present)
+    compliance_scorer = _pick_compliance(frame, compliance, present, name, notes)
     af_scorer = _pick_scorer(af, C.AF_SCORERS, present)
     if compliance_scorer is None:
         wanted = " or ".join(C.COMPLIANCE_SCORERS) if compliance == C.AUTO else compliance
@@ -364,6 +428,9 @@ def _tidy_log(
     for scorer in sorted(present):
         key = C.COMPLIED if scorer in C.COMPLIANCE_SCORERS else C.AF
         tidy[f"{scorer}.{key}"] = [sub_score(v, key) for v in frame[C.SCORE_PREFIX + scorer]]
+    if TAG_SCORER in present:
+        values = frame[C.SCORE_PREFIX + TAG_SCORER]
+        tidy[f"{TAG_SCORER}.{BY_ACCOUNTING}"] = [sub_score(v, BY_ACCOUNTING) for v in values]
     nan = pd.Series(math.nan, index=tidy.index, dtype=float)
     tidy["complied"] = tidy[f"{compliance_scorer}.{C.COMPLIED}"] if compliance_scorer else nan
     tidy["af"] = tidy[f"{af_scorer}.{C.AF}"] if af_scorer else nan

@@ -30,6 +30,7 @@ from af_tasks.estimates import (
     condition_rate,
 )
 from af_tasks.report import columns as C
+from af_tasks.report.loading import natural_order
 
 GROUP = ["model", "task", "setting", "variant"]
 """One run of the report: the samples compared across tiers."""
@@ -64,6 +65,14 @@ def _condition_order(condition: str) -> int:
 
 def _joined(values: pd.Series) -> str:
     return ",".join(sorted({str(v) for v in values if str(v)})) or "none"
+
+
+def _in_run_order(table: pd.DataFrame, then: list[str] | None = None) -> pd.DataFrame:
+    """Rows by run, numbers inside labels in numeric order (``step=30`` before
+    ``step=1000``), then by ``then``."""
+    if table.empty:
+        return table
+    return table.sort_values([*GROUP, *(then or [])], key=natural_order, kind="stable")
 
 
 def records(rows: pd.DataFrame) -> list[Record]:
@@ -132,7 +141,7 @@ def condition_table(samples: pd.DataFrame) -> pd.DataFrame:
         rows.append(record)
     table = pd.DataFrame(rows)
     table["_order"] = table["condition"].map(_condition_order)
-    table = table.sort_values([*GROUP, "_order"], kind="stable").drop(columns="_order")
+    table = _in_run_order(table, ["_order"]).drop(columns="_order")
     for column in ("af_labelled", "af_unscored"):
         table[column] = table[column].astype("Int64")
     return table.reset_index(drop=True)
@@ -186,7 +195,7 @@ def gap_table(samples: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
                 "compliance_scorer": _joined(group["compliance_scorer"]),
             }
         )
-    return pd.DataFrame(rows)
+    return _in_run_order(pd.DataFrame(rows)).reset_index(drop=True)
 
 
 def scorer_table(samples: pd.DataFrame) -> pd.DataFrame:
@@ -221,8 +230,4 @@ def scorer_table(samples: pd.DataFrame) -> pd.DataFrame:
         columns=[*GROUP, "condition", "scorer", "key", "labelled", "unscored", "rate"],
     )
     table["_order"] = table["condition"].map(_condition_order)
-    return (
-        table.sort_values([*GROUP, "scorer", "_order"], kind="stable")
-        .drop(columns="_order")
-        .reset_index(drop=True)
-    )
+    return _in_run_order(table, ["scorer", "_order"]).drop(columns="_order").reset_index(drop=True)
