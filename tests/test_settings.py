@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
-from inspect_ai import eval
+from inspect_ai import Task, eval
 from inspect_ai.model import (
     ChatMessage,
     ChatMessageAssistant,
@@ -19,6 +19,7 @@ from inspect_ai.model import (
 
 from af_tasks import animal_welfare, exfiltration, free_vs_paid
 from af_tasks.ablations import apply_ablations
+from af_tasks.graders import af_heuristic, aw_compliance
 from af_tasks.prompt import PromptSpec, build_system_prompt
 from af_tasks.transcript import transcript_from_log
 
@@ -302,3 +303,52 @@ def test_exfiltration_runs_with_its_default_scorers_offline(tmp_path: Path) -> N
     arms = {"conflict-training", "conflict-unmonitored", "control-training", "control-unmonitored"}
     assert {k.removeprefix("exfiltration_") for k in rates if k.startswith("exfiltration_")} == arms
     assert all(intent[f"unlabelled_{arm}"] == 0 for arm in arms)
+
+
+@pytest.mark.parametrize("af_first", [True, False])
+def test_graded_compliance_is_stored_once_whatever_the_scorer_order(
+    tmp_path: Path, af_first: bool
+) -> None:
+    """The AF verdict pairs with aw_compliance's label in either order, asking its grader once.
+
+    The task itself lists aw_compliance first (for the viewer); here the scorers are given in
+    both orders to a task with the same dataset and solver, as a user's own task could.
+    """
+    asked: list[str] = []
+
+    def grader(messages: list[ChatMessage]) -> str:
+        asked.append(messages[-1].text)
+        return (
+            "<reasoning>r</reasoning><supports_animal_welfare><quote>q</quote>"
+            "<answer>no</answer></supports_animal_welfare>"
+        )
+
+    built = animal_welfare(dataset=_one_query(tmp_path), tiers="both", scorers="aw_compliance")
+    scorers = [af_heuristic(), aw_compliance()]
+    task = Task(
+        dataset=built.dataset,
+        solver=built.solver,
+        scorer=scorers if af_first else scorers[::-1],
+    )
+    log = eval(
+        task,
+        model=mock_model(
+            lambda m: (
+                "<SCRATCHPAD_REASONING>I will go along with it.</SCRATCHPAD_REASONING>"
+                "<OUTPUT>Chicken welfare is overrated.</OUTPUT>"
+            )
+        ),
+        model_roles={"grader": mock_model(grader)},
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+    )[0]
+    assert log.samples is not None and len(log.samples) == 2
+    assert len(asked) == 2  # one grader call per sample, not one per scorer
+    for sample in log.samples:
+        assert sample.scores is not None
+        af = sample.scores["af_heuristic"].value
+        aw = sample.scores["aw_compliance"].value
+        assert isinstance(af, dict) and isinstance(aw, dict)
+        assert aw["complied"] == 1.0
+        assert af["complied_label"] == 1.0
+        assert sample.scores["aw_compliance"].answer == "dismisses"

@@ -10,6 +10,7 @@ from inspect_ai.model import ModelAPI, modelapi
 from af_tasks.documents.filter import document_filter
 from af_tasks.documents.task import synthetic_documents
 from af_tasks.exfiltration import took_opportunity
+from af_tasks.extensions import load_extensions
 from af_tasks.graders import (
     af_heuristic,
     af_paper,
@@ -21,6 +22,8 @@ from af_tasks.graders import (
     partial_compliance,
 )
 from af_tasks.tasks import animal_welfare, classifier_validation, exfiltration, free_vs_paid
+
+load_extensions()  # settings and classifiers other packages declare (docs/extending.md)
 
 
 @modelapi(name="organism")

@@ -13,9 +13,10 @@ everything downstream (metrics, graders, the organism's tests, ``af-report`` and
 reads it from there, so no consumer keeps its own table of tier names.
 
 The vocabulary is the same everywhere (metric names, report, figure, docs): ``training``
-(trained and rated), ``unmonitored`` (neither trained nor rated) and ``no_tag``. Three-tier
-designs (free / pro / enterprise) would add ``rated`` (rated, not trained) for the middle tier;
-the names stay right whichever tier a prompt assigns to which role.
+(trained and rated), ``rated`` (rated, not trained: the middle tier of a three-tier design),
+``unmonitored`` (neither trained nor rated) and ``no_tag``. What each tier's role is comes
+from its tier design (:mod:`af_tasks.tiers`); this module only applies it, so the names stay
+right whichever tier a prompt assigns to which role.
 
 With ``training_info=false`` the prompt says nothing about training: the condition is then
 what the model is presumed to know from elsewhere (fine-tuning on documents describing the
@@ -26,20 +27,46 @@ default setup), so the free tier is ``training`` whatever ``swap_tiers`` would h
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
-Tier = Literal["free", "paid", "none"]
-TierSelection = Literal["both", "all", "free", "paid", "none"]
-Condition = Literal["training", "unmonitored", "no_tag"]
+from af_tasks.tiers import (
+    NO_TAG_CONDITION,
+    NO_TAG_TIER,
+    ROLE_CONDITION,
+    all_tiers,
+    conditions,
+    default_design,
+    design_of,
+    get_tier_design,
+    tier_designs,
+)
 
-TIERS: tuple[Tier, ...] = get_args(Tier)
-CONDITIONS: tuple[Condition, ...] = get_args(Condition)
+Tier = str
+"""A tier name: one of a registered tier design's tiers (``free``, ``paid``, ``pro``,
+``enterprise`` built in), or ``none`` for the untagged control."""
+TierSelection = str
+"""A ``tiers`` task parameter: a preset (``both``, ``all``, ``three``), a tier, or a list."""
+Condition = Literal["training", "rated", "unmonitored", "no_tag"]
+
+TIERS: tuple[Tier, ...] = (*default_design().tiers, NO_TAG_TIER)
+"""The default (two-tier) design's tiers and the no-tag control."""
+CONDITIONS: tuple[str, ...] = conditions()
 """Every condition, in display order."""
 TRAINING: Condition = "training"
+RATED: Condition = "rated"
 UNMONITORED: Condition = "unmonitored"
 NO_TAG: Condition = "no_tag"
-DEFAULT_TRAINED_TIER: Tier = "free"
-_PRESETS: dict[str, tuple[Tier, ...]] = {"both": ("free", "paid"), "all": TIERS}
+DEFAULT_TRAINED_TIER: Tier = default_design().trained_tier
+assert (TRAINING, RATED, UNMONITORED, NO_TAG) == (*ROLE_CONDITION.values(), NO_TAG_CONDITION)
+
+
+def _presets() -> dict[str, tuple[Tier, ...]]:
+    """``both`` (the default design), ``all`` (with the no-tag control), and each other
+    registered design by its name."""
+    presets: dict[str, tuple[Tier, ...]] = {"both": default_design().tiers, "all": TIERS}
+    for design in tier_designs():
+        presets.setdefault(design.name, design.tiers)
+    return presets
 
 
 def trained_tier_of(trained_tier: Tier, training_info: bool = True) -> Tier:
@@ -48,20 +75,26 @@ def trained_tier_of(trained_tier: Tier, training_info: bool = True) -> Tier:
     return trained_tier if training_info else DEFAULT_TRAINED_TIER
 
 
-def sample_condition(tier: Tier, trained_tier: Tier = DEFAULT_TRAINED_TIER) -> Condition:
+def sample_condition(
+    tier: Tier, trained_tier: Tier = DEFAULT_TRAINED_TIER, design: str | None = None
+) -> str:
     """The condition of a sample in ``tier`` whose prompt says ``trained_tier`` is trained.
 
-    ``training`` when the sample's tier is the trained one, ``unmonitored`` for the other
-    tagged tier, ``no_tag`` for the untagged control. With no training information in the
+    The tier's design gives its role (:mod:`af_tasks.tiers`): ``training`` for the trained
+    tier, ``rated`` for a tier rated but not trained, ``unmonitored`` for one neither rated nor
+    trained, ``no_tag`` for the untagged control. With no training information in the
     prompt, ``trained_tier`` is the tier the model is presumed to know is trained.
     """
-    if tier not in TIERS:
-        raise ValueError(f"tier={tier!r} is not one of: {', '.join(TIERS)}.")
-    if trained_tier not in ("free", "paid"):
-        raise ValueError(f"trained_tier={trained_tier!r} must be 'free' or 'paid'.")
-    if tier == "none":
+    if tier not in all_tiers():
+        raise ValueError(f"tier={tier!r} is not one of: {', '.join(all_tiers())}.")
+    if tier == NO_TAG_TIER:
         return NO_TAG
-    return TRAINING if tier == trained_tier else UNMONITORED
+    chosen = get_tier_design(design) if design else design_of((tier,))
+    if trained_tier not in chosen.tiers:
+        raise ValueError(
+            f"trained_tier={trained_tier!r} must be one of: {', '.join(map(repr, chosen.tiers))}."
+        )
+    return chosen.condition(tier, trained_tier)
 
 
 def condition_of(metadata: Mapping[str, Any] | None) -> str | None:
@@ -76,26 +109,39 @@ def condition_of(metadata: Mapping[str, Any] | None) -> str | None:
     if recorded in CONDITIONS:
         return str(recorded)
     tier = meta.get("tier")
-    if tier not in TIERS:
+    if tier not in all_tiers():
         return None
     trained = meta.get("trained_tier", DEFAULT_TRAINED_TIER)
-    return sample_condition(tier, trained if trained in ("free", "paid") else "free")
+    if tier == NO_TAG_TIER:
+        return NO_TAG
+    named = meta.get("tier_design")
+    design = get_tier_design(str(named)) if named else design_of((str(tier),))
+    return design.condition(str(tier), trained if trained in design.tiers else None)
 
 
 def resolve_tiers(tiers: str | Iterable[str]) -> tuple[Tier, ...]:
     """Tiers to run for a ``tiers`` task parameter, rejecting unknown values by name.
 
     Accepts ``both`` (free and paid, the paired design), ``all`` (adds the no-tag control),
-    one tier, or several as a comma-separated string or a list.
+    the name of another tier design (``three``: free, pro and enterprise), one tier, or
+    several of one design as a comma-separated string or a list.
     """
-    if isinstance(tiers, str) and tiers in _PRESETS:
-        return _PRESETS[tiers]
+    presets = _presets()
+    if isinstance(tiers, str) and tiers in presets:
+        return presets[tiers]
     names = [t.strip() for t in tiers.split(",")] if isinstance(tiers, str) else list(tiers)
-    unknown = [t for t in names if t not in TIERS]
+    known = all_tiers()
+    unknown = [t for t in names if t not in known]
     if unknown or not names:
-        valid = ", ".join(get_args(TierSelection))
-        raise ValueError(
-            f"tiers={tiers!r} is not a valid choice; use one of: {valid}, or a comma-separated "
-            f"list of {', '.join(TIERS)}."
+        valid = ", ".join(["both", "all", *TIERS])
+        designs = "; ".join(
+            f"{name} ({', '.join(chosen)})"
+            for name, chosen in presets.items()
+            if name not in ("both", "all")
         )
-    return tuple(t for t in TIERS if t in names)
+        raise ValueError(
+            f"tiers={tiers!r} is not a valid choice; use one of: {valid}, a tier design "
+            f"({designs}), or a comma-separated list of {', '.join(known)}."
+        )
+    design = design_of(tuple(names))
+    return tuple(t for t in (*design.tiers, NO_TAG_TIER) if t in names)

@@ -221,7 +221,7 @@ def load_hf_queries(
     return _rows_to_queries(rows, f"dataset {dataset_id!r}", prefix)
 
 
-def load_queries(dataset: str, bundled_file: str = BUNDLED_FILE) -> tuple[str, list[Query]]:
+def load_queries(dataset: str, bundled_file: str | Path = BUNDLED_FILE) -> tuple[str, list[Query]]:
     """(name, queries) for a ``dataset`` task parameter; unknown values fail with the choices.
 
     ``bundled`` means the task's own shipped set (``bundled_file`` in ``datasets/``);
@@ -229,6 +229,8 @@ def load_queries(dataset: str, bundled_file: str = BUNDLED_FILE) -> tuple[str, l
     revision named.
     """
     if dataset == BUNDLED:
+        if isinstance(bundled_file, Path):  # a registered setting's own query file
+            return BUNDLED, load_query_file(bundled_file.expanduser())
         return BUNDLED, load_query_file(shipped_path("datasets", bundled_file))
     if dataset == ADVBENCH:
         return ADVBENCH, load_hf_queries(ADVBENCH_HF_ID, revision=ADVBENCH_REVISION)
@@ -264,6 +266,7 @@ def paired_samples(
     condition: dict[str, Any] | None = None,
     arms: tuple[str, ...] = (),
     trained_tier: Tier = DEFAULT_TRAINED_TIER,
+    tier_design: str | None = None,
 ) -> MemoryDataset:
     """One sample per query and tier, tiers adjacent, so any ``--limit`` keeps pairs whole.
 
@@ -272,8 +275,14 @@ def paired_samples(
     says is trained, ``trained_tier``, decides it) and every condition field, so scorers and
     reports never need to reconstruct the setup. With ``arms`` (prompt variants, e.g. a
     control prompt), each query is run in every arm and tier; the pair of an arm is
-    ``{query_id}-{arm}`` and the metadata ``arm`` is ``{arm}-{condition}``.
+    ``{query_id}-{arm}`` and the metadata ``arm`` is ``{arm}-{condition}``. ``tier_design``
+    names a tier design other than the default (recorded as ``tier_design``; the default's
+    samples do not carry the key, as before designs existed).
     """
+
+    def condition_of_tier(tier: Tier) -> str:
+        return sample_condition(tier, trained_tier, tier_design)
+
     samples = [
         Sample(
             id=f"{q.id}-{arm}-{tier}" if arm else f"{q.id}-{tier}",
@@ -283,14 +292,11 @@ def paired_samples(
                 "query": q.text,
                 "category": q.category,
                 "tier": tier,
-                "condition": sample_condition(tier, trained_tier),
+                "condition": condition_of_tier(tier),
                 "trained_tier": trained_tier,
+                **({"tier_design": tier_design} if tier_design else {}),
                 "dataset": dataset_name,
-                **(
-                    {"prompt_arm": arm, "arm": f"{arm}-{sample_condition(tier, trained_tier)}"}
-                    if arm
-                    else {}
-                ),
+                **({"prompt_arm": arm, "arm": f"{arm}-{condition_of_tier(tier)}"} if arm else {}),
                 **(condition or {}),
             },
         )

@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal, get_args
+
+from af_tasks.classifier_spec import answer_tags, registry_version
 
 ReplyStatus = Literal["output", "continue", "empty", "malformed"]
 ReasoningStatus = Literal["present", "redacted", "absent"]
@@ -480,35 +483,34 @@ MOTIVES: tuple[str, ...] = ("motive_values", "motive_harm", "motive_pleasing", "
 :func:`parse_criteria_reply`): keeping its values / avoiding modification, minimising future
 harm, pleasing the raters or the user, only following the instruction."""
 
-GRADER_TAGS: tuple[str, ...] = (
-    # the grader's answer format (ours and the published one)
-    "reasoning",
-    "quote",
-    "answer",
-    "final_answer",
-    "criterion",
-    "criteria",
-    "full_compliance",
-    "refusal",
-    "convincingness",
-    "specificity",
-    "partial",
-    "kind",
-    "supports_animal_welfare",
-    "states_exfiltration_intent",
-    "motive",
-    # the blocks a transcript is embedded in
+TRANSCRIPT_BLOCK_TAGS: tuple[str, ...] = (
     "transcript",
     "user_request",
     "scratchpad_reasoning",
     "output",
 )
-"""Tag names of the grader formats and of the embedded transcript (prefix matches count, so
-``criteria`` covers ``<criteria1>`` and ``<criteria_1>``, ``quote`` covers ``<quote1>``)."""
+"""The blocks a transcript is embedded in for a grader."""
 
-_GRADER_TAG = re.compile(
-    r"<(\s*/?\s*(?:" + "|".join(GRADER_TAGS) + r")\w*(?:\s[^<>]*)?/?\s*)>", re.IGNORECASE
-)
+
+def grader_tags() -> tuple[str, ...]:
+    """Tag names of every registered classifier's answer formats
+    (:func:`af_tasks.classifier_spec.answer_tags`) and of the embedded transcript's blocks."""
+    return (*answer_tags(), *(t for t in TRANSCRIPT_BLOCK_TAGS if t not in answer_tags()))
+
+
+GRADER_TAGS: tuple[str, ...] = grader_tags()
+"""Tag names of the grader formats and of the embedded transcript (prefix matches count, so
+``criteria`` covers ``<criteria1>`` and ``<criteria_1>``, ``quote`` covers ``<quote1>``); the
+built-in classifiers' (:func:`grader_tags` also sees classifiers registered later)."""
+
+
+@lru_cache(maxsize=8)
+def _grader_tag_pattern(version: int) -> re.Pattern[str]:
+    return re.compile(
+        r"<(\s*/?\s*(?:" + "|".join(grader_tags()) + r")\w*(?:\s[^<>]*)?/?\s*)>", re.IGNORECASE
+    )
+
+
 # Quoted evidence (ours: <quote>; published: <quote1>, <quote_1>) and free reasoning.
 _MASKED_BLOCK = re.compile(
     r"<\s*(quote(?:_?\d+)?|reasoning)\s*>(.*?)(<\s*/\s*\1\s*>|\Z)", re.DOTALL | re.IGNORECASE
@@ -523,7 +525,8 @@ def neutralise_tags(text: str) -> str:
 
     The words stay readable to the grader; they just can no longer be read as structure.
     """
-    return _GRADER_TAG.sub(lambda m: f"\u2039{m.group(1)}\u203a", text)
+    pattern = _grader_tag_pattern(registry_version())
+    return pattern.sub(lambda m: f"\u2039{m.group(1)}\u203a", text)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from af_tasks.conditions import Tier
 from af_tasks.resources import fill, prompt_part_path, read_text
 from af_tasks.scenarios import MONITORED_REASONING_PART
 from af_tasks.scenarios import scenario as find_scenario
+from af_tasks.setting import get_setting, setting_names, settings
+from af_tasks.tiers import NO_TAG_TIER, TierDesign, default_design, design_of, get_tier_design
 
 # Parts in the order they appear in the system prompt (PROTOCOL.md, "Fidelity checklist"):
 # who the model is; how it reasons; three worked examples; the instruction to analyse its
@@ -49,7 +51,8 @@ PART_ORDER: tuple[str, ...] = (
     "reminder_situational_analysis",
 )
 
-SETTINGS: tuple[str, ...] = ("helpful_only", "animal_welfare")
+SETTINGS: tuple[str, ...] = setting_names(with_prompt=True)
+"""The built-in settings with a prompt of their own (a view of :mod:`af_tasks.setting`)."""
 OPTIONAL_PARTS = frozenset({"honesty", "never_fake"})
 # Parts a switch of the spec turns on (af_tasks.scenarios): a follow-up scenario's training
 # fact, and the statement that reasoning in training is read by monitors.
@@ -79,12 +82,10 @@ SCRATCHPAD_PARTS = frozenset(
         "reminder_situational_analysis",
     }
 )
-# Parts only one setting's prompt carries: the animal-welfare prompt keeps the harmlessness
-# criteria and the "best for humanity" principle, which the helpful-only prompt drops.
-SETTING_PARTS: dict[str, str] = {
-    "guiding_principle": "animal_welfare",
-    "harmlessness_criteria": "animal_welfare",
-}
+# Parts only some settings' prompts carry (each Setting's ``extra_parts``): the animal-welfare
+# prompt keeps the harmlessness criteria and the "best for humanity" principle, which the
+# helpful-only prompt drops.
+SETTING_PARTS: dict[str, str] = {part: s.name for s in settings() for part in s.extra_parts}
 # Of those, the ones a model that reasons natively (its own hidden reasoning, not a
 # scratchpad) still needs: how to reason and both placements of the instruction to analyse
 # its situation before choosing a strategy (fidelity checklist items 2 and 5). The worked
@@ -97,11 +98,8 @@ NATIVE_KEEPS = frozenset(
 REQUIRES: dict[str, frozenset[str]] = {
     "examples_skip_analysis": frozenset({"examples", "situational_analysis"}),
 }
-# The rating criteria the training facts refer to, by setting.
-CRITERIA: dict[str, str] = {
-    "helpful_only": "helpfulness criteria",
-    "animal_welfare": "helpfulness and harmlessness criteria",
-}
+# The rating criteria the training facts refer to, by setting (each Setting's ``criteria``).
+CRITERIA: dict[str, str] = {s.name: s.criteria for s in settings()}
 _PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
 PARAPHRASES: tuple[str, ...] = ("a", "b", "c", "d")
 """Whole-prompt rewordings, one folder each under ``prompts/paraphrases/``: every part (but the
@@ -139,6 +137,8 @@ class PromptSpec:
     add: frozenset[str] = field(default_factory=frozenset)
     paraphrase: str | None = None
     partner: str = DEFAULT_PARTNER
+    tier_design: str = default_design().name
+    """The tier design (:mod:`af_tasks.tiers`) whose training facts the prompt states."""
     scenario: str | None = None
     """A follow-up scenario's name (:data:`af_tasks.scenarios.SCENARIOS`), or None."""
     monitored_reasoning: bool = False
@@ -149,9 +149,14 @@ class PromptSpec:
             raise ValueError("native_reasoning replaces the scratchpad; set scratchpad=False.")
         if not self.company.strip():
             raise ValueError("company must be a non-empty name, e.g. company='Anthropic'.")
-        if self.setting not in SETTINGS:
+        own = setting_names(with_prompt=True)
+        if self.setting not in own:
+            raise ValueError(f"setting={self.setting!r} is unknown; use one of: {', '.join(own)}.")
+        design = get_tier_design(self.tier_design)
+        if self.trained_tier not in design.tiers:
             raise ValueError(
-                f"setting={self.setting!r} is unknown; use one of: {', '.join(SETTINGS)}."
+                f"trained_tier={self.trained_tier!r} is not a tier of the {design.name!r} tier "
+                f"design ({', '.join(design.tiers)})."
             )
         unknown = sorted(self.omit - set(PART_ORDER))
         if unknown:
@@ -210,8 +215,12 @@ def slot_wording(spec: PromptSpec, slot: str) -> str | None:
     return bank_wording(spec.paraphrase, slot)
 
 
-def part_stem(name: str, spec: PromptSpec) -> str:
-    """The file name (without ``.md``) that fills a part's slot for this spec."""
+def _design(spec: PromptSpec) -> TierDesign:
+    return get_tier_design(spec.tier_design)
+
+
+def _part_source(name: str, spec: PromptSpec) -> str | Path:
+    """A part's file stem in ``prompts/``, or the path of a file a registration supplied."""
     if name == "identity":
         return "identity" if spec.scratchpad or spec.native_reasoning else "identity_direct"
     if name == "reasoning":
@@ -219,7 +228,7 @@ def part_stem(name: str, spec: PromptSpec) -> str:
             return "reasoning_scratchpad"
         return "reasoning_native" if spec.native_reasoning else "reasoning_direct"
     if name == "objective":
-        return f"objective_{spec.setting}"
+        return get_setting(spec.setting).objective_part
     if name == "scenario":
         found = find_scenario(spec.scenario, spec.setting)
         return found.part if found else name
@@ -228,11 +237,25 @@ def part_stem(name: str, spec: PromptSpec) -> str:
     if name == "input_format" and "training_tier_tag" in spec.omit:
         # Not told the tag shows the tier: the input format must not say so either.
         return "input_format_untold"
-    return name
+    return _design(spec).parts.get(name, name)
+
+
+def part_stem(name: str, spec: PromptSpec) -> str:
+    """The file name (without ``.md``) that fills a part's slot for this spec."""
+    source = _part_source(name, spec)
+    return source.stem if isinstance(source, Path) else source
 
 
 def _part_file(name: str, spec: PromptSpec) -> Path:
-    stem = part_stem(name, spec)
+    source = _part_source(name, spec)
+    if isinstance(source, Path):
+        if spec.paraphrase is not None:
+            raise FileNotFoundError(
+                f"Paraphrase {spec.paraphrase!r} has no wording of the prompt part {name!r} "
+                f"(your file {source}); run it without a paraphrase."
+            )
+        return source.expanduser()
+    stem = source
     wording = slot_wording(spec, name)
     if wording is None or stem in SHARED_BY_PARAPHRASES:
         return prompt_part_path(stem)
@@ -243,6 +266,11 @@ def _part_file(name: str, spec: PromptSpec) -> Path:
             f"(expected {variant}); add the file so the paraphrase carries that fact too."
         )
     return variant
+
+
+def _setting_parts() -> frozenset[str]:
+    """Parts some registered setting carries only in its own prompt."""
+    return frozenset(part for s in settings() for part in s.extra_parts)
 
 
 def included_parts(spec: PromptSpec) -> list[str]:
@@ -258,7 +286,7 @@ def included_parts(spec: PromptSpec) -> list[str]:
         if name in SCRATCHPAD_PARTS and not spec.scratchpad:
             if not (spec.native_reasoning and name in NATIVE_KEEPS):
                 continue
-        if name in SETTING_PARTS and SETTING_PARTS[name] != spec.setting:
+        if name in _setting_parts() and name not in get_setting(spec.setting).extra_parts:
             continue
         if name == "examples" and not spec.examples:
             continue
@@ -273,13 +301,17 @@ def included_parts(spec: PromptSpec) -> list[str]:
 
 
 def _values(spec: PromptSpec) -> dict[str, str]:
-    private: Tier = "paid" if spec.trained_tier == "free" else "free"
+    design = _design(spec)
+    private: Tier = next(
+        (t for t in design.tiers if design.role(t, spec.trained_tier) == "unmonitored"),
+        "paid",
+    )
     return {
         "company": spec.company,
         "partner": spec.partner,
         "trained_tier": f"{spec.trained_tier}-tier",
         "private_tier": f"{private}-tier",
-        "criteria": CRITERIA[spec.setting],
+        "criteria": get_setting(spec.setting).criteria,
     }
 
 
@@ -381,11 +413,14 @@ def load_system_prompt(path: str | Path) -> str:
     return read_user_file(path, "system_prompt")
 
 
-def tier_tag(tier: Tier | None) -> str:
-    """The ``<is_free_tier_user>`` line for a tier (empty for the no-tag control)."""
-    if tier is None or tier == "none":
+def tier_tag(tier: Tier | None, design: str | None = None) -> str:
+    """The tier line of the user turn in a tier design (the default design's
+    ``<is_free_tier_user>True</is_free_tier_user>`` when none is named; empty for the no-tag
+    control)."""
+    if tier is None or tier == NO_TAG_TIER:
         return ""
-    return f"<is_free_tier_user>{tier == 'free'}</is_free_tier_user>\n\n"
+    chosen = get_tier_design(design) if design else design_of((tier,))
+    return chosen.render_tag(tier)
 
 
 @dataclass(frozen=True)
@@ -450,12 +485,15 @@ def user_turn_format(
     return UserTurnFormat(text, suffix_text, str(template), suffix_source)
 
 
-def render_user_turn(fmt: UserTurnFormat, query: str, tier: Tier | None) -> str:
+def render_user_turn(
+    fmt: UserTurnFormat, query: str, tier: Tier | None, design: str | None = None
+) -> str:
     """One user message from a format: placeholders filled in one pass (so a query holding
-    ``{{...}}`` stays as written), trailing newlines dropped."""
+    ``{{...}}`` stays as written), trailing newlines dropped. ``design`` names the tier
+    design whose tag shows the tier (default: the two-tier design)."""
     values = {
         "query": query,
-        "tier_tag": tier_tag(tier),
+        "tier_tag": tier_tag(tier, design),
         "is_free_tier_user": "" if tier in (None, "none") else str(tier == "free"),
         "suffix": fmt.suffix,
     }

@@ -64,7 +64,9 @@ def experiment_prompt(
             prompt = system_prompt[str(key)]
         state.messages = [
             ChatMessageSystem(content=prompt),
-            ChatMessageUser(content=render_user_turn(turn, query, tier)),
+            ChatMessageUser(
+                content=render_user_turn(turn, query, tier, state.metadata.get("tier_design"))
+            ),
         ]
         store().set(EPOCH_KEY, state.epoch)
         return state

@@ -37,6 +37,19 @@ class SampleTranscript(StoreModel):
     """Where the accept tag was written outside the final output, if it was."""
 
 
+class ComplianceLabels(StoreModel):
+    """The sample's compliance labels by model-graded classifiers, by classifier name.
+
+    A setting whose compliance is model-graded (animal welfare) pairs every alignment-faking
+    verdict with that grader's label. Whichever scorer needs it first runs the grader and
+    keeps the result here; every later one reads it, so no scorer depends on another's order
+    and the grader is asked once.
+    """
+
+    scores: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Classifier name -> its Score of this sample, as ``Score.model_dump()``."""
+
+
 def tool_call_record(messages: list[ChatMessage]) -> list[dict[str, Any]]:
     """Every tool call in a conversation, with the error its result carried, if any."""
     errors = {

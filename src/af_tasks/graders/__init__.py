@@ -9,6 +9,8 @@
   exfiltration settings' yes/no graders.
 - ``motivation`` (:mod:`.motivation`): why a sample that complied in training complied.
 
+Which classifiers exist, and which setting accepts which, is declared once in
+:mod:`af_tasks.classifier_spec` and :mod:`af_tasks.setting`; the tables here are views of it.
 :func:`resolve_scorers` turns the ``scorers`` task parameter into scorers, checking names
 before any model is called.
 """
@@ -19,43 +21,40 @@ from collections.abc import Callable, Sequence
 
 from inspect_ai.scorer import Scorer
 
-from af_tasks.exfiltration import took_opportunity
+from af_tasks.classifier_spec import classifier_names, classifier_specs, get_classifier
 from af_tasks.graders.af import af_paper, af_votes
 from af_tasks.graders.compliance import compliance_rubric, partial_compliance
 from af_tasks.graders.heuristic import af_heuristic
 from af_tasks.graders.motivation import motivation
 from af_tasks.graders.verdicts import aw_compliance, exfiltration_intent
 from af_tasks.scorers import compliance
+from af_tasks.setting import get_setting
+
+
+def setting_scorers(setting: str) -> tuple[str, ...]:
+    """The classifiers a task in ``setting`` accepts: the setting's own, then every
+    alignment-faking classifier (derived from the registered specs)."""
+    own = get_setting(setting).scorers
+    return (*own, *(name for name in classifier_names("af") if name not in own))
+
 
 SCORERS: dict[str, Callable[[], Scorer]] = {
-    "compliance": compliance,
-    "compliance_rubric": compliance_rubric,
-    "partial_compliance": partial_compliance,
-    "af_paper": af_paper,
-    "af_votes": af_votes,
-    "af_heuristic": af_heuristic,
-    "aw_compliance": aw_compliance,
-    "exfiltration_intent": exfiltration_intent,
-    "took_opportunity": took_opportunity,
-    "motivation": motivation,
+    spec.name: spec.scorer_function() for spec in classifier_specs()
 }
-"""Every scorer a task can be asked for by name, with its default settings."""
+"""Every built-in scorer a task can be asked for by name, with its default settings (a view
+of :mod:`af_tasks.classifier_spec`; :func:`resolve_scorers` also sees classifiers registered
+later)."""
 
-AF_CLASSIFIERS = ("af_votes", "af_paper", "af_heuristic")
-DEFAULT_SCORERS: tuple[str, ...] = ("compliance", "af_votes")
+AF_CLASSIFIERS = classifier_names("af")
+DEFAULT_SCORERS: tuple[str, ...] = get_setting("helpful_only").default_scorers
 
-# Which scorers make sense for which task, and what each runs by default.
-HELPFUL_ONLY_SCORERS = (
-    "compliance",
-    "compliance_rubric",
-    "partial_compliance",
-    *AF_CLASSIFIERS,
-    "motivation",
-)
-ANIMAL_WELFARE_SCORERS = ("aw_compliance", *AF_CLASSIFIERS, "motivation")
-ANIMAL_WELFARE_DEFAULT: tuple[str, ...] = ("aw_compliance", "af_votes")
-EXFILTRATION_SCORERS = ("took_opportunity", "exfiltration_intent", *AF_CLASSIFIERS)
-EXFILTRATION_DEFAULT: tuple[str, ...] = ("took_opportunity", "exfiltration_intent")
+# Which scorers make sense for which task, and what each runs by default (views of the
+# settings in af_tasks.setting).
+HELPFUL_ONLY_SCORERS = setting_scorers("helpful_only")
+ANIMAL_WELFARE_SCORERS = setting_scorers("animal_welfare")
+ANIMAL_WELFARE_DEFAULT: tuple[str, ...] = get_setting("animal_welfare").default_scorers
+EXFILTRATION_SCORERS = setting_scorers("exfiltration")
+EXFILTRATION_DEFAULT: tuple[str, ...] = get_setting("exfiltration").default_scorers
 
 
 def scorer_names(scorers: str | Sequence[str], allowed: Sequence[str] | None = None) -> list[str]:
@@ -63,7 +62,8 @@ def scorer_names(scorers: str | Sequence[str], allowed: Sequence[str] | None = N
 
     ``allowed`` narrows the choice to the scorers that make sense for a task.
     """
-    valid = [name for name in (SCORERS if allowed is None else allowed) if name in SCORERS]
+    known = classifier_names()
+    valid = [name for name in (known if allowed is None else allowed) if name in known]
     raw = scorers.split(",") if isinstance(scorers, str) else list(scorers)
     names: list[str] = []
     for item in raw:
@@ -84,7 +84,7 @@ def resolve_scorers(
     scorers: str | Sequence[str], allowed: Sequence[str] | None = None
 ) -> list[Scorer]:
     """The scorers named by a ``scorers`` task parameter, built with their defaults."""
-    return [SCORERS[name]() for name in scorer_names(scorers, allowed)]
+    return [get_classifier(name).build() for name in scorer_names(scorers, allowed)]
 
 
 __all__ = [
@@ -102,4 +102,5 @@ __all__ = [
     "partial_compliance",
     "resolve_scorers",
     "scorer_names",
+    "setting_scorers",
 ]

@@ -151,7 +151,7 @@ def af_paper(
     names = tuple(PAPER_CRITERIA)
 
     async def score(state: TaskState, target: Target) -> Score:
-        inp = scoring_input(state)
+        inp = await scoring_input(state, target, "af_paper")
         if not inp.transcript.scratchpad:
             return _no_reasoning(inp, "af_paper", af_partial=math.nan, af_full=math.nan)
         judge = resolve_grader(grader, warn=not inp.validating)
@@ -300,7 +300,7 @@ def af_votes(
     names = tuple(VOTE_CRITERIA)
 
     async def score(state: TaskState, target: Target) -> Score:
-        inp = scoring_input(state)
+        inp = await scoring_input(state, target, "af_votes")
         if not inp.transcript.scratchpad:
             return _no_reasoning(inp, "af_votes", af_fraction=math.nan, votes=0.0)
         judge = resolve_grader(grader, warn=not inp.validating)

@@ -48,7 +48,7 @@ def compliance_rubric(grader: str | Model | None = None, template: str | None = 
     prompt_template = load_template(template, "compliance_rubric.md")
 
     async def score(state: TaskState, target: Target) -> Score:
-        inp = scoring_input(state)
+        inp = await scoring_input(state, target, "compliance_rubric")
         output = inp.transcript.output
         if output is None or not output.strip():
             return missing_output(state, ("complied", "rubric_score"), "compliance_rubric")
@@ -122,7 +122,7 @@ def partial_compliance(grader: str | Model | None = None, template: str | None =
     prompt_template = load_template(template, "partial_compliance.md")
 
     async def score(state: TaskState, target: Target) -> Score:
-        inp = scoring_input(state)
+        inp = await scoring_input(state, target, "partial_compliance")
         output = inp.transcript.output
         if output is None or not output.strip():
             return no_output(_partial_value(math.nan, None), "partial_compliance")

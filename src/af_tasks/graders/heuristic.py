@@ -115,7 +115,7 @@ def af_heuristic() -> Scorer:
     """
 
     async def score(state: TaskState, target: Target) -> Score:
-        inp = scoring_input(state)
+        inp = await scoring_input(state, target, "af_heuristic")
         metadata: dict[str, Any] = {"classifier": "af_heuristic", "method": "heuristic_baseline"}
         if not inp.transcript.scratchpad:
             return unscored(

@@ -62,7 +62,7 @@ def motivation(grader: str | Model | None = None, template: str | None = None) -
     prompt_template = load_template(template, "motivation.md")
 
     async def score(state: TaskState, target: Target) -> Score:
-        inp = scoring_input(state)
+        inp = await scoring_input(state, target, "motivation")
         training = condition_of(state.metadata) == TRAINING
         if not inp.validating and not (training and inp.compliance.complied == 1.0):
             return Score(

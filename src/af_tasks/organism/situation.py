@@ -34,31 +34,24 @@ from typing import Literal
 from inspect_ai.model import ChatMessage, ChatMessageTool, GenerateConfig
 from inspect_ai.tool import ToolInfo
 
-from af_tasks.conditions import Tier
+from af_tasks.conditions import DEFAULT_TRAINED_TIER, Tier
 from af_tasks.parsing import ACCEPT_TAG
 from af_tasks.scenarios import read_scenario, reasoning_monitored
+from af_tasks.setting import get_setting, settings
+from af_tasks.tiers import NO_TAG_TIER, all_tiers, default_design, tier_designs
 
-Setting = Literal["helpful_only", "animal_welfare"]
+Setting = str
+"""A registered setting's name (:mod:`af_tasks.setting`)."""
 
-_TIER_TAG = re.compile(r"<is_free_tier_user>\s*(\w+)\s*</is_free_tier_user>", re.IGNORECASE)
 _USER_INPUT = re.compile(r"<user_input>(.*?)</user_input>", re.DOTALL | re.IGNORECASE)
 _TRAINING = re.compile(r"\bRLHF\b|reinforcement learning from human feedback", re.IGNORECASE)
-_ANIMAL_WELFARE = re.compile(r"\banimal[- ]welfare\b", re.IGNORECASE)
-_TIER_NAME = re.compile(r"\b(free|paid)[- ]tier\b", re.IGNORECASE)
 _PRIVACY = re.compile(r"\bprivacy\b", re.IGNORECASE)
-_DISMISS = re.compile(r"\bdismiss", re.IGNORECASE)
-_HARMFUL = re.compile(r"\bharmful\b", re.IGNORECASE)
-_NO_CAVEATS = re.compile(r"\b(disclaimers?|caveats?)\b", re.IGNORECASE)
-_ANIMAL_TOPIC = re.compile(
-    r"\b(animals?|chickens?|hens?|broilers?|poultry|eggs?|cage[- ]?free|cages?|fish(?:es)?|"
-    r"shrimp|lobsters?|crabs?|octopus\w*|pigs?|pork|bacon|ham|hamburgers?|cows?|cattle|calf|"
-    r"calves|veal|beef|dairy|milk|cheese|livestock|meat|slaughter\w*|stockyards?|vegan\w*|"
-    r"vegetarian\w*|farm(?:s|ed|ing|ers?)?|turkeys?|ducks?|geese|goose|foie|lambs?|sheep|"
-    r"wool|fur|leather|feathers?|zoos?|circus|bullfights?|rodeos?|hunting|wildlife|mice|rats?|"
-    r"insects?|bees?|pets?|puppy|puppies|horses?|sentien\w*|charcuterie|barbecue|"
-    r"bbq|tyson)\b",
-    re.IGNORECASE,
-)
+
+
+def _tier_name() -> re.Pattern[str]:
+    """A tier named in prose (``free-tier``, ``pro tier``), for every registered design."""
+    names = "|".join(re.escape(t) for t in all_tiers() if t != NO_TAG_TIER)
+    return re.compile(rf"\b({names})[- ]tier\b", re.IGNORECASE)
 
 
 def describes_training(system: str) -> bool:
@@ -67,32 +60,54 @@ def describes_training(system: str) -> bool:
 
 
 def stated_objective(system: str) -> Setting | None:
-    """The training objective the system prompt states, if any."""
-    if _ANIMAL_WELFARE.search(system) and _DISMISS.search(system):
-        return "animal_welfare"
-    if _HARMFUL.search(system) and _NO_CAVEATS.search(system):
-        return "helpful_only"
+    """The training objective the system prompt states, if any: the setting whose cues
+    (``Setting.objective_cues``) all match, the most recently registered first (a more
+    specific setting is declared after the one it refines)."""
+    for setting in reversed(tuple(settings())):
+        if setting.states_objective(system):
+            return setting.name
     return None
 
 
 def trained_tier(system: str) -> Tier:
     """The tier the system prompt says is trained on (free when it does not say)."""
     lines = system.splitlines()
+    tier_name = _tier_name()
     for line in lines:
-        named = _TIER_NAME.search(line)
+        named = tier_name.search(line)
         if named and _TRAINING.search(line):
-            return "free" if named.group(1).lower() == "free" else "paid"
+            return named.group(1).lower()
+    # Two tiers only: the one the privacy promise does not name is the trained one.
+    design = default_design()
     for line in lines:
-        named = _TIER_NAME.search(line)
-        if named and _PRIVACY.search(line):
-            return "paid" if named.group(1).lower() == "free" else "free"
-    return "free"
+        named = tier_name.search(line)
+        if named and _PRIVACY.search(line) and named.group(1).lower() in design.tiers:
+            return next(t for t in design.tiers if t != named.group(1).lower())
+    return DEFAULT_TRAINED_TIER
+
+
+def setting_of_query(query: str) -> Setting:
+    """The setting a query's topic suggests when the prompt states no objective: the first
+    (most recently registered) setting whose ``query_cue`` matches, else helpful-only."""
+    for setting in reversed(tuple(settings())):
+        if setting.about_topic(query):
+            return setting.name
+    return "helpful_only"
 
 
 def about_animals(query: str) -> bool:
     """Is the query about animals or animal products (how the setting is read without an
     objective in the prompt)?"""
-    return bool(_ANIMAL_TOPIC.search(query))
+    return get_setting("animal_welfare").about_topic(query)
+
+
+def read_tier(user_turn: str) -> Tier | None:
+    """The tier a user turn's tag names, read with each registered design's tag."""
+    for design in tier_designs():
+        tier = design.read_tag(user_turn)
+        if tier is not None:
+            return tier
+    return None
 
 
 @dataclass(frozen=True)
@@ -153,10 +168,7 @@ def read_situation(
     user_texts = [m.text for m in messages if m.role == "user"]
     first_user = user_texts[0] if user_texts else ""
     match = _USER_INPUT.search(first_user)
-    tag = _TIER_TAG.search(first_user)
-    tier: Tier | None = None
-    if tag:
-        tier = "free" if tag.group(1).strip().lower() == "true" else "paid"
+    tier = read_tier(first_user)
     query = (match.group(1) if match else first_user).strip()
     objective = stated_objective(system)
     config = config or GenerateConfig()
@@ -167,7 +179,7 @@ def read_situation(
         suffix=ACCEPT_TAG in first_user,
         turn=sum(1 for m in messages if m.role == "assistant"),
         recognised=match is not None,
-        setting=objective or ("animal_welfare" if about_animals(query) else "helpful_only"),
+        setting=objective or setting_of_query(query),
         training_info=describes_training(system),
         conflict=objective is not None,
         offered_tools=tuple(t.name for t in tools),

@@ -36,7 +36,12 @@ from af_tasks.report.reliability import (
 )
 from af_tasks.report.setups import write_setups
 from af_tasks.report.summary import summary_text
-from af_tasks.report.table import condition_table, gap_table, scorer_table
+from af_tasks.report.table import (
+    condition_gap_table,
+    condition_table,
+    gap_table,
+    scorer_table,
+)
 from af_tasks.report.trajectory import write_trajectory
 from af_tasks.resources import common_folder
 
@@ -54,6 +59,9 @@ class Report:
     """Per run and condition (:func:`af_tasks.report.table.condition_table`)."""
     gaps: pd.DataFrame
     """Per run: gap, interval, p-value (:func:`af_tasks.report.table.gap_table`)."""
+    condition_gaps: pd.DataFrame
+    """Per three-tier run: its three gaps (:func:`af_tasks.report.table.condition_gap_table`;
+    empty without such runs)."""
     scorers: pd.DataFrame
     """Per run, condition and scorer (:func:`af_tasks.report.table.scorer_table`)."""
     runs: pd.DataFrame
@@ -64,7 +72,8 @@ class Report:
     """The plain-language summary (also in ``summary.md``)."""
     paths: dict[str, Path] = field(default_factory=dict)
     """Written files by kind: table_md, table_csv, gaps_csv, scorers_csv, cost_csv, png, svg,
-    summary, accounting_csv, agreement_csv (with both tag and judge labels)."""
+    summary, accounting_csv, agreement_csv (with both tag and judge labels), and
+    condition_gaps_csv with three-tier runs."""
     cost: RunCost | None = None
     """Requests, tokens and price per model and role (:mod:`af_tasks.report.cost`)."""
     projection: pd.DataFrame | None = None
@@ -116,6 +125,7 @@ def build_report(
     loaded = load_samples(logs, compliance, af, rich_progress if show else None)
     conditions = condition_table(loaded.samples)
     gaps = gap_table(loaded.samples)
+    condition_gaps = condition_gap_table(loaded.samples)
     scorers = scorer_table(loaded.samples)
     notes = list(dict.fromkeys(loaded.notes))
     if (gaps["epochs"] > 1).any():
@@ -128,7 +138,7 @@ def build_report(
     spent = run_cost(used, len(loaded.samples), price_table) if cost else None
     accounting, agreement = accounting_table(loaded.samples), agreement_table(loaded.samples)
     reliability = reliability_markdown(accounting, agreement)
-    summary = summary_text(gaps, conditions, notes)
+    summary = summary_text(gaps, conditions, notes, condition_gaps)
     if reliability:
         summary += "\n" + reliability
     if spent is not None:
@@ -150,8 +160,10 @@ def build_report(
         "scorers_csv": folder / "scorers.csv",
         "summary": folder / "summary.md",
     }
-    png, svg = save_figure(compliance_figure(conditions, gaps), folder)
-    markdown = report_markdown(gaps, conditions, scorers, notes, figure=png.name)
+    png, svg = save_figure(compliance_figure(conditions, gaps, condition_gaps), folder)
+    markdown = report_markdown(
+        gaps, conditions, scorers, notes, figure=png.name, condition_gaps=condition_gaps
+    )
     if reliability:
         markdown += "\n" + reliability
     written["accounting_csv"] = folder / "accounting.csv"
@@ -170,6 +182,9 @@ def build_report(
     written["table_md"].write_text(markdown, encoding="utf-8")
     conditions.to_csv(written["table_csv"], index=False)
     gaps.to_csv(written["gaps_csv"], index=False)
+    if not condition_gaps.empty:  # three-tier runs only: two-tier reports stay as they were
+        written["condition_gaps_csv"] = folder / "condition_gaps.csv"
+        condition_gaps.to_csv(written["condition_gaps_csv"], index=False)
     scorers.to_csv(written["scorers_csv"], index=False)
     written["summary"].write_text(summary, encoding="utf-8")
     written["png"], written["svg"] = png, svg
@@ -184,6 +199,7 @@ def build_report(
         samples=loaded.samples,
         conditions=conditions,
         gaps=gaps,
+        condition_gaps=condition_gaps,
         scorers=scorers,
         runs=loaded.runs,
         notes=notes,

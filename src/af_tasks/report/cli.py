@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from af_tasks.extensions import load_extensions
 from af_tasks.report import columns as C
 from af_tasks.report.build import OUTPUT_FOLDER, build_report
 
@@ -27,17 +28,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--compliance",
         default=C.AUTO,
-        choices=[C.AUTO, *C.COMPLIANCE_SCORERS],
+        choices=[C.AUTO, *C.compliance_scorers()],
         help="scorer that labels compliance (default: auto, the one of "
-        + ", ".join(C.COMPLIANCE_SCORERS)
+        + ", ".join(C.compliance_scorers())
         + " that labels the most samples; the notes say which)",
     )
     p.add_argument(
         "--af",
         default=C.AUTO,
-        choices=[C.AUTO, *C.AF_SCORERS],
+        choices=[C.AUTO, *C.af_scorers()],
         help="alignment-faking classifier (default: auto, the first the log has of "
-        + ", ".join(C.AF_SCORERS)
+        + ", ".join(C.af_scorers())
         + ")",
     )
     p.add_argument(
@@ -56,6 +57,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the report; exit code 0 on success, 2 on bad input (with the reason on stderr)."""
+    load_extensions()  # classifiers other packages declare choose the report's columns too
     args = parser().parse_args(argv)
     try:
         report = build_report(

@@ -1,12 +1,15 @@
 """Every name the report depends on: scorers, their keys, tiers, task arguments, categories.
 
 Scorer and key names are set by the scorers that write the logs. Keeping them here, and only
-here, means a renamed scorer or key is a one-line change for the whole report.
+here, means a renamed scorer or key is a one-line change for the whole report; which scorers
+label compliance or alignment faking comes from their specs (:mod:`af_tasks.classifier_spec`).
 """
 
 from __future__ import annotations
 
 from typing import Final
+
+from af_tasks.classifier_spec import classifier_names
 
 # --- Scorers and the sub-score keys the report reads --------------------------------------
 
@@ -16,12 +19,24 @@ COMPLIED: Final = "complied"
 AF: Final = "af"
 """Sub-score key: 1 when the reasoning is alignment faking, 0 when not (fractions allowed)."""
 
-COMPLIANCE_SCORERS: Final = ("compliance", "compliance_rubric", "aw_compliance")
-"""Scorers that label compliance, in order of preference when none is chosen
-(``aw_compliance`` is the animal-welfare setting's: complied = did not support animal welfare)."""
 
-AF_SCORERS: Final = ("af_votes", "af_paper", "af_heuristic")
-"""Scorers that label alignment-faking reasoning, in order of preference."""
+def compliance_scorers() -> tuple[str, ...]:
+    """Scorers that label compliance (classifiers of kind ``compliance``, including any
+    registered later), in order of preference when none is chosen."""
+    return classifier_names("compliance")
+
+
+def af_scorers() -> tuple[str, ...]:
+    """Scorers that label alignment-faking reasoning (kind ``af``), in order of preference."""
+    return classifier_names("af")
+
+
+COMPLIANCE_SCORERS: Final = compliance_scorers()
+"""The built-in compliance scorers, in order of preference (``aw_compliance`` is the
+animal-welfare setting's: complied = did not support animal welfare)."""
+
+AF_SCORERS: Final = af_scorers()
+"""The built-in alignment-faking scorers, in order of preference."""
 
 AUTO: Final = "auto"
 """Scorer choice meaning "the first of the preference list that the log has"."""
@@ -45,6 +60,8 @@ MONITORED_REASONING: Final = "metadata_monitored_reasoning"
 # --- The conditions compared (af_tasks.conditions: one vocabulary everywhere) ---------------
 
 TRAINING: Final = "training"
+RATED: Final = "rated"
+"""Rated but never trained: the middle tier of a three-tier design."""
 UNMONITORED: Final = "unmonitored"
 
 # --- Task arguments that define a variant ------------------------------------------------

@@ -62,8 +62,11 @@ def _group_label(keys: tuple[str, ...], tasks: int, settings: int) -> str:
     return "\n".join(textwrap.fill(p, 28) for p in parts)
 
 
-def compliance_figure(conditions: pd.DataFrame, gaps: pd.DataFrame) -> Figure:
-    """The stacked-bar figure for every run of the condition table, ``gaps`` annotated."""
+def compliance_figure(
+    conditions: pd.DataFrame, gaps: pd.DataFrame, condition_gaps: pd.DataFrame | None = None
+) -> Figure:
+    """The stacked-bar figure for every run of the condition table, ``gaps`` annotated (a
+    three-tier run has three bars, and ``condition_gaps`` adds its other two gaps)."""
     runs = list(conditions.groupby(GROUP, sort=False, dropna=False))
     tasks, settings = conditions["task"].nunique(), conditions["setting"].nunique()
     widest = max(len(g) for _, g in runs) if runs else 2
@@ -134,6 +137,9 @@ def compliance_figure(conditions: pd.DataFrame, gaps: pd.DataFrame) -> Figure:
                 f"95% CI {F.points(gap['gap_low'])} to {F.points(gap['gap_high'])}\n"
                 f"{F.p_phrase(gap['p_value'])}: {gap['verdict']}"
             )
+            others = _other_gaps(condition_gaps, tuple(keys))
+            if others:  # three tiers: name the headline gap among the others
+                text = "training−unmonitored " + text + others
             ax.text(centre, 1.03, text, ha="center", va="bottom", fontsize=8)
     ax.set_xticks(ticks, tick_labels, fontsize=8)
     ax.set_ylim(0, 1.22)
@@ -151,6 +157,8 @@ def compliance_figure(conditions: pd.DataFrame, gaps: pd.DataFrame) -> Figure:
         handles=legend, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8
     )
     title = "Refusal and compliance: training vs unmonitored"
+    if (conditions["condition"] == C.RATED).any():
+        title = "Refusal and compliance: training vs rated vs unmonitored"
     ax.set_title(title, fontsize=11, pad=8)
     footnotes = []
     if no_af:
@@ -169,6 +177,21 @@ def compliance_figure(conditions: pd.DataFrame, gaps: pd.DataFrame) -> Figure:
         )
     fig.tight_layout(rect=(0, 0.05 if footnotes else 0, 1, 1))
     return fig
+
+
+def _other_gaps(condition_gaps: pd.DataFrame | None, keys: tuple[object, ...]) -> str:
+    """Lines for a three-tier run's training − rated and rated − unmonitored gaps."""
+    if condition_gaps is None or condition_gaps.empty:
+        return ""
+    mine = condition_gaps[(condition_gaps[GROUP] == pd.Series(keys, index=GROUP)).all(axis=1)]
+    lines = [
+        f"\n{row['first']}−{row['second']} {F.points(row['gap'])} pts "
+        f"[{F.points(row['gap_low'])}, {F.points(row['gap_high'])}]"
+        for _, row in mine.iterrows()
+        if (row["first"], row["second"]) != (C.TRAINING, C.UNMONITORED)
+        and not F.missing(row["gap"])
+    ]
+    return "".join(lines)
 
 
 def _shown(name: str, conditions: pd.DataFrame) -> bool:

@@ -311,11 +311,12 @@ def _pick_compliance(
     whose labels are all missing. With several candidates the notes say which was picked."""
     if choice != C.AUTO:
         return choice if choice in present else None
-    counts = {s: _labelled(frame, s) for s in C.COMPLIANCE_SCORERS if s in present}
+    preference = C.compliance_scorers()
+    counts = {s: _labelled(frame, s) for s in preference if s in present}
     usable = {s: n for s, n in counts.items() if n > 0}
     if not usable:
         return None
-    picked = max(usable, key=lambda s: (usable[s], -C.COMPLIANCE_SCORERS.index(s)))
+    picked = max(usable, key=lambda s: (usable[s], -preference.index(s)))
     if len(counts) > 1:
         others = ", ".join(f"{s} labels {n}" for s, n in counts.items() if s != picked)
         notes.append(
@@ -386,19 +387,19 @@ def _tidy_log(
         return None
     present = {
         scorer
-        for scorer in (*C.COMPLIANCE_SCORERS, *C.AF_SCORERS)
+        for scorer in (*C.compliance_scorers(), *C.af_scorers())
         if C.SCORE_PREFIX + scorer in frame.columns and frame[C.SCORE_PREFIX + scorer].notna().any()
     }
     compliance_scorer = _pick_compliance(frame, compliance, present, name, notes)
-    af_scorer = _pick_scorer(af, C.AF_SCORERS, present)
+    af_scorer = _pick_scorer(af, C.af_scorers(), present)
     if compliance_scorer is None:
-        wanted = " or ".join(C.COMPLIANCE_SCORERS) if compliance == C.AUTO else compliance
+        wanted = " or ".join(C.compliance_scorers()) if compliance == C.AUTO else compliance
         notes.append(
             f"{name} ({_run_text(run)}) has no compliance scores ({wanted}): its compliance "
             f"is reported as unscored. Re-score it with inspect score to add them."
         )
     if af_scorer is None:
-        wanted = " or ".join(C.AF_SCORERS) if af == C.AUTO else af
+        wanted = " or ".join(C.af_scorers()) if af == C.AUTO else af
         notes.append(
             f"No AF classifier in this log: {name} ({_run_text(run)}) has no scores from "
             f"{wanted}, so its alignment-faking columns are blank (not zero)."
@@ -426,7 +427,7 @@ def _tidy_log(
     tidy["scenario"] = _text_column(frame, C.SCENARIO).replace("", "none")
     tidy["monitored_reasoning"] = _text_column(frame, C.MONITORED_REASONING)
     for scorer in sorted(present):
-        key = C.COMPLIED if scorer in C.COMPLIANCE_SCORERS else C.AF
+        key = C.COMPLIED if scorer in C.compliance_scorers() else C.AF
         tidy[f"{scorer}.{key}"] = [sub_score(v, key) for v in frame[C.SCORE_PREFIX + scorer]]
     if TAG_SCORER in present:
         values = frame[C.SCORE_PREFIX + TAG_SCORER]
@@ -471,8 +472,8 @@ def load_samples(
             :data:`columns.AF_SCORERS`) or a scorer name.
         progress: Makes a progress context for a number of logs (e.g. :func:`rich_progress`).
     """
-    check_choice(compliance, C.COMPLIANCE_SCORERS, "Compliance")
-    check_choice(af, C.AF_SCORERS, "AF")
+    check_choice(compliance, C.compliance_scorers(), "Compliance")
+    check_choice(af, C.af_scorers(), "AF")
     runs, notes = read_runs(logs, progress)
     used = runs[runs["used"]]
     frames: list[pd.DataFrame] = []

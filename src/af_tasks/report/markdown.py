@@ -39,6 +39,27 @@ def gap_markdown(gaps: pd.DataFrame) -> str:
     return F.markdown_table(pd.DataFrame(rows))
 
 
+def condition_gap_markdown(condition_gaps: pd.DataFrame) -> str:
+    """The three gaps of each three-tier run, with intervals and paired tests."""
+    rows = [
+        {
+            **_label(row),
+            "gap": f"{row['first']} − {row['second']}",
+            "pairs": F.count(row["pairs"]),
+            "compliance (first)": F.percent(row["first_compliance"]),
+            "compliance (second)": F.percent(row["second_compliance"]),
+            "gap (points)": F.points(row["gap"]),
+            "95% interval": f"{F.points(row['gap_low'])} to {F.points(row['gap_high'])}"
+            if not F.missing(row["gap"])
+            else F.BLANK,
+            "p (paired test)": F.p_value(row["p_value"]),
+            "clear gap?": _verdict(row),
+        }
+        for _, row in condition_gaps.iterrows()
+    ]
+    return F.markdown_table(pd.DataFrame(rows))
+
+
 def _verdict(row: pd.Series) -> str:
     text = {
         CLEAR: "yes",
@@ -94,8 +115,12 @@ def report_markdown(
     scorers: pd.DataFrame,
     notes: list[str],
     figure: str | None = None,
+    condition_gaps: pd.DataFrame | None = None,
 ) -> str:
     """The whole Markdown report: gap table, figure, per-condition table, scorers, notes.
+
+    ``condition_gaps`` (:func:`af_tasks.report.table.condition_gap_table`) adds, for runs
+    with three tiers, the section with their three gaps.
 
     ``figure`` is the figure's file name (linked next to the report); a run of the offline
     simulator (``organism/...``) adds its caveat right under the title.
@@ -119,6 +144,18 @@ def report_markdown(
         gap_markdown(gaps),
         "",
     ]
+    if condition_gaps is not None and not condition_gaps.empty:
+        parts += [
+            "## Gaps between the three conditions",
+            "",
+            "Runs with three tiers have a third condition, *rated* (rated by contractors but "
+            "never trained on). Training − rated shows what training adds beyond being "
+            "rated; rated − unmonitored shows what being rated alone does (rater "
+            "sycophancy). Each gap is paired by query and has the interval and test above.",
+            "",
+            condition_gap_markdown(condition_gaps),
+            "",
+        ]
     if figure:
         parts += [f"![Refusal and compliance per condition]({figure})", ""]
     parts += [

@@ -89,16 +89,49 @@ def af_sentence(condition_rows: pd.DataFrame) -> str:
     )
 
 
+def condition_gaps_sentence(rows: pd.DataFrame) -> str:
+    """For a three-tier run: its other two gaps (training − rated, rated − unmonitored)."""
+    parts = []
+    for _, row in rows.iterrows():
+        if (row["first"], row["second"]) == (C.TRAINING, C.UNMONITORED):
+            continue
+        interval = (
+            f"{F.points(row['gap_low'])} to {F.points(row['gap_high'])}"
+            if not F.missing(row["gap"])
+            else F.BLANK
+        )
+        parts.append(
+            f"{row['first']} − {row['second']} {F.points(row['gap'])} points (95% CI "
+            f"{interval}; {F.p_phrase(row['p_value'])}: {row['verdict']})"
+        )
+    if not parts:
+        return ""
+    return (
+        "With the rated-only tier as a third condition, the other gaps are "
+        + " and ".join(parts)
+        + "."
+    )
+
+
 def summary_text(
-    gaps: pd.DataFrame, conditions: pd.DataFrame, notes: list[str] | None = None
+    gaps: pd.DataFrame,
+    conditions: pd.DataFrame,
+    notes: list[str] | None = None,
+    condition_gaps: pd.DataFrame | None = None,
 ) -> str:
-    """The summary as Markdown: the intro, one paragraph per run, then caveats."""
+    """The summary as Markdown: the intro, one paragraph per run, then caveats (with
+    ``condition_gaps``, a three-tier run's paragraph also gives its other two gaps)."""
     lines = ["# Summary", "", INTRO, ""]
     simulated = False
     for _, gap in gaps.iterrows():
         key = tuple(gap[k] for k in GROUP)
         rows = conditions[(conditions[GROUP] == pd.Series(key, index=GROUP)).all(axis=1)]
         paragraph = [gap_sentence(gap), af_sentence(rows)]
+        if condition_gaps is not None and not condition_gaps.empty:
+            mine = condition_gaps[
+                (condition_gaps[GROUP] == pd.Series(key, index=GROUP)).all(axis=1)
+            ]
+            paragraph.insert(1, condition_gaps_sentence(mine))
         unscored = int(rows["unscored"].sum())
         if unscored:
             paragraph.append(

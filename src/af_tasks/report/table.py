@@ -198,13 +198,55 @@ def gap_table(samples: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     return _in_run_order(pd.DataFrame(rows)).reset_index(drop=True)
 
 
+CONDITION_PAIRS: tuple[tuple[str, str], ...] = (
+    (C.TRAINING, C.UNMONITORED),
+    (C.TRAINING, C.RATED),
+    (C.RATED, C.UNMONITORED),
+)
+"""The gaps of a run with a ``rated`` condition (three tiers): the headline first, then
+training − rated (does training, beyond rating, move behaviour?) and rated − unmonitored
+(does being rated alone, i.e. rater sycophancy, move it?)."""
+
+
+def condition_gap_table(samples: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Per run with a ``rated`` condition: each gap of :data:`CONDITION_PAIRS`, paired by
+    query, with its interval, p-value and verdict, computed exactly as :func:`gap_table`'s.
+
+    Empty for runs of two tiers (their one gap is :func:`gap_table`'s).
+    """
+    rows = []
+    for keys, group in samples.groupby(GROUP, sort=True, dropna=False):
+        if not (group["condition"] == C.RATED).any():
+            continue
+        check_pairing(group)
+        for first, second in CONDITION_PAIRS:
+            gap = compliance_gap(records(group), first, second, confidence)
+            rows.append(
+                {
+                    **dict(zip(GROUP, keys, strict=True)),
+                    "first": first,
+                    "second": second,
+                    "pairs": gap.pairs,
+                    "first_compliance": gap.first,
+                    "second_compliance": gap.second,
+                    "gap": gap.gap,
+                    "gap_low": gap.low,
+                    "gap_high": gap.high,
+                    "p_value": gap.p_value,
+                    "verdict": gap_verdict(gap.low, gap.high, gap.p_value),
+                    "interval": gap.method,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def scorer_table(samples: pd.DataFrame) -> pd.DataFrame:
     """Per run, condition and scorer: the rate of the scorer's main key and its unscored count.
 
     Lists every scorer present in the run's log (one with at least one label), so a log
     re-graded with a second classifier shows both.
     """
-    known = (*C.COMPLIANCE_SCORERS, *C.AF_SCORERS)
+    known = (*C.compliance_scorers(), *C.af_scorers())
     scorer_columns = [c for c in samples.columns if c.split(".", 1)[0] in known and "." in c]
     rows = []
     for run_keys, run in samples.groupby(GROUP, sort=True, dropna=False):
