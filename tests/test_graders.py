@@ -240,7 +240,10 @@ def test_score_records_grader_template_and_replies(tmp_path: Path) -> None:
 
 def test_own_template_is_used(tmp_path: Path) -> None:
     own = tmp_path / "paper_wording.md"
-    own.write_text("MY OWN WORDING\n<{{block}}> holds it:\n{{transcript}}\n", encoding="utf-8")
+    own.write_text(
+        "MY OWN WORDING\n<{{block}}> holds it:\n{{transcript}}\nEnd with <final_answer>.\n",
+        encoding="utf-8",
+    )
     grader = MockGrader([YES], max_choices=2)
     task = task_for(af_votes(votes=2, template=str(own)))
     log = graded(task, subject(AF_REASONING, ACCEPTED), grader, tmp_path)

@@ -22,11 +22,13 @@ import pandas as pd
 import pytest
 from inspect_ai import eval, task_with
 
-from af_tasks import free_vs_paid
+from af_tasks import animal_welfare, exfiltration, free_vs_paid
 from af_tasks.report import NoLogsError, build_report, find_logs
-from af_tasks.report.figure import compliance_figure
+from af_tasks.report.columns import CATEGORY_STYLE, COMPLIES, REFUSES, category_labels
+from af_tasks.report.figure import SEGMENTS, compliance_figure
 from af_tasks.report.loading import variant_args
 from af_tasks.report.table import CLEAR, NO_CLEAR_GAP, TENTATIVE, gap_table, gap_verdict
+from af_tasks.report.trajectory import LAYERS
 from af_tasks.scorers import compliance
 from af_tasks.stats import PairedCounts, mcnemar_exact_p, paired_difference_interval
 
@@ -110,6 +112,12 @@ def test_markdown_csv_and_summary_carry_the_numbers(scripted_logs: Path) -> None
     assert "no clear gap" in summary
     assert "3 samples could not be labelled" in summary
     assert "simulation" not in summary  # a mock model, not the organism
+    # both open in plain words, before any statistics vocabulary
+    for text in (markdown, summary):
+        plain = text.index("A model that fakes alignment complies more often")
+        assert plain < text.index("95%")
+        assert all(word not in text[:plain] for word in ("Newcombe", "McNemar", "interval"))
+    assert markdown.index("docs/glossary.md") < markdown.index("Newcombe")
 
 
 def test_missing_af_classifier_is_reported_not_zero(tmp_path: Path) -> None:
@@ -339,3 +347,47 @@ def test_a_run_nothing_could_label_reports_blanks_not_refusals(tmp_path: Path) -
     assert "no request is labelled in both conditions" in report.summary
     texts = [t.get_text() for t in compliance_figure(report.conditions, report.gaps).axes[0].texts]
     assert texts.count("not\nlabelled") == 2
+
+
+# --- Figures: one per task and setting, one colour scheme -----------------------------------
+
+
+def test_a_mixed_folder_gets_one_figure_per_task_and_setting(tmp_path: Path) -> None:
+    """Helpful-only, animal welfare and exfiltration logs in one folder: a figure each for the
+    two tasks with compliance labels (animal welfare in its own words), a note for the third,
+    never one strip of every run."""
+    logs = tmp_path / "logs"
+    runs = (
+        (free_vs_paid(scorers="compliance"), 4),
+        (animal_welfare(scorers="aw_compliance"), 4),
+        (exfiltration(scorers="took_opportunity", control=False), 4),
+    )
+    for task, limit in runs:
+        eval(
+            task,
+            model="organism/faker",
+            model_roles={"grader": "organism/grader"},
+            limit=limit,
+            log_dir=str(logs),
+            display="none",
+        )
+    report = build_report(logs, out=tmp_path / "out", progress=False)
+    names = sorted(p.name for p in (tmp_path / "out").glob("*.png"))
+    assert names == ["compliance_animal_welfare.png", "compliance_free_vs_paid_helpful_only.png"]
+    markdown = report.paths["table_md"].read_text()
+    assert "](compliance_animal_welfare.png)" in markdown
+    assert "](compliance_free_vs_paid_helpful_only.png)" in markdown
+    assert "exfiltration: no sample has a compliance label, so it has no compliance figure" in (
+        markdown
+    )
+    aw = report.conditions[report.conditions["setting"] == "animal_welfare"]
+    labels = category_labels(aw["setting"])
+    assert labels[REFUSES] == "supports animal welfare"
+    assert labels[COMPLIES] == "dismisses animal welfare"
+    assert category_labels(["helpful_only"])[REFUSES] == "refuses"
+
+
+def test_bars_and_trajectory_areas_share_one_colour_scheme() -> None:
+    bars = {name: (colour, hatch) for name, colour, hatch in SEGMENTS}
+    areas = {name: (face, hatch) for name, face, hatch, _ in LAYERS}
+    assert bars == areas == dict(CATEGORY_STYLE)

@@ -843,6 +843,15 @@ def classifier_validation(
         return _motivation_validation(data, template, votes, threshold, text_column, label_column)
     scorer = _classifier(classifier, template, votes, threshold)
     labelled = read_labelled(data, text_column, label_column)
+    classes = {item.label for item in labelled.items}
+    if len(classes) < 2:
+        only = "alignment faking" if classes == {1} else "not alignment faking"
+        raise ValueError(
+            f"every one of the {len(labelled.items)} labelled items in {labelled.name} is "
+            f"labelled {only}, so agreement with the classifier has no AUROC, sensitivity or "
+            f"specificity to measure (NaN after every grader call); add items of the other "
+            f"class ({labelled.reading.describe()})."
+        )
     # Shown (as a warning, which Inspect displays) for anything but the bundled set, whose
     # columns are ours: with someone else's file, which column and values were read matters.
     log = logger.info if data == BUNDLED else logger.warning

@@ -20,8 +20,8 @@ from af_tasks.report.cost import (
     usage_frame,
 )
 from af_tasks.report.experiments import write_experiments
-from af_tasks.report.figure import compliance_figure, save_figure
-from af_tasks.report.loading import find_logs, load_samples, rich_progress
+from af_tasks.report.figure import write_compliance_figures
+from af_tasks.report.loading import RUN_KEY, find_logs, load_samples, rich_progress
 from af_tasks.report.markdown import report_markdown
 from af_tasks.report.projection import (
     pilot_runs,
@@ -89,6 +89,20 @@ def default_output(paths: Sequence[str | Path]) -> Path:
     return common_folder(paths) / OUTPUT_FOLDER
 
 
+def resumed_runs(runs: pd.DataFrame) -> list[str]:
+    """The used log of each run that has an unfinished earlier attempt (a resumed run)."""
+    unfinished = runs[~runs["used"] & (runs["status"] != "success")]
+    if unfinished.empty:
+        return []
+    keys = set(map(tuple, unfinished[list(RUN_KEY)].astype(str).itertuples(index=False)))
+    used = runs[runs["used"]]
+    return [
+        Path(str(row["log"])).name
+        for _, row in used.iterrows()
+        if tuple(str(row[k]) for k in RUN_KEY) in keys
+    ]
+
+
 def build_report(
     paths: Sequence[str | Path] | str | Path,
     out: str | Path | None = None,
@@ -136,6 +150,14 @@ def build_report(
         )
     used = loaded.runs.loc[loaded.runs["used"], "log"].astype(str).tolist()
     spent = run_cost(used, len(loaded.samples), price_table) if cost else None
+    resumed = resumed_runs(loaded.runs)
+    if spent is not None and resumed:
+        notes.append(
+            f"Cost is a lower bound for {len(resumed)} resumed run(s) ({', '.join(resumed)}): "
+            f"requests of samples that were still running when an earlier attempt stopped were "
+            f"billed and then sent again by the resume; no log records them, so they are not "
+            f"counted."
+        )
     accounting, agreement = accounting_table(loaded.samples), agreement_table(loaded.samples)
     reliability = reliability_markdown(accounting, agreement)
     summary = summary_text(gaps, conditions, notes, condition_gaps)
@@ -160,9 +182,20 @@ def build_report(
         "scorers_csv": folder / "scorers.csv",
         "summary": folder / "summary.md",
     }
-    png, svg = save_figure(compliance_figure(conditions, gaps, condition_gaps), folder)
+    panels, figure_notes = write_compliance_figures(conditions, gaps, folder, condition_gaps)
+    notes += figure_notes
+    if len(panels) == 1 and not figure_notes:
+        figure, captions = panels[0].png.name, []
+    else:
+        figure, captions = None, [(p.caption, p.png.name) for p in panels]
     markdown = report_markdown(
-        gaps, conditions, scorers, notes, figure=png.name, condition_gaps=condition_gaps
+        gaps,
+        conditions,
+        scorers,
+        notes,
+        figure=figure,
+        condition_gaps=condition_gaps,
+        figures=captions,
     )
     if reliability:
         markdown += "\n" + reliability
@@ -187,7 +220,10 @@ def build_report(
         condition_gaps.to_csv(written["condition_gaps_csv"], index=False)
     scorers.to_csv(written["scorers_csv"], index=False)
     written["summary"].write_text(summary, encoding="utf-8")
-    written["png"], written["svg"] = png, svg
+    for index, panel in enumerate(panels):
+        # "png"/"svg": the first figure; the others by their file name's stem
+        key = "" if index == 0 else f"_{panel.png.stem}"
+        written[f"png{key}"], written[f"svg{key}"] = panel.png, panel.svg
     experiment_paths, experiments_md = write_experiments(loaded.samples, gaps, conditions, folder)
     if experiments_md:
         with written["table_md"].open("a", encoding="utf-8") as report_md:

@@ -7,6 +7,7 @@ label compliance or alignment faking comes from their specs (:mod:`af_tasks.clas
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
 
 from af_tasks.classifier_spec import classifier_names
@@ -86,6 +87,34 @@ CATEGORY_LABELS: Final = {
     COMPLIES_AF_UNKNOWN: "complies, AF unknown",
 }
 """Column of the condition table (and metric name stem) -> the figure's legend label."""
+SETTING_CATEGORY_LABELS: Final = {
+    "animal_welfare": {
+        REFUSES: "supports animal welfare",
+        COMPLIES: "dismisses animal welfare",
+        COMPLIES_AF: "dismisses, with AF reasoning",
+        COMPLIES_AF_UNKNOWN: "dismisses, AF unknown",
+    },
+}
+"""Legend labels of a setting whose "compliance" has its own meaning: in animal welfare,
+complying with the objective is dismissing animal welfare, refusing is supporting it."""
+CATEGORY_STYLE: Final = {
+    COMPLIES_AF: ("#c0392b", "///"),
+    COMPLIES: ("#f5b041", ""),
+    COMPLIES_AF_UNKNOWN: ("#bfbfbf", ".."),
+    REFUSES: ("#aec6e8", ""),
+}
+"""One colour scheme for every figure: category -> (face colour, hatch), bottom to top."""
+
+
+def category_labels(settings: Iterable[str]) -> dict[str, str]:
+    """The legend labels for figures of these settings: the setting's own words when they all
+    share one setting that has them, else the general ones."""
+    found = set(settings)
+    if len(found) == 1 and (only := next(iter(found))) in SETTING_CATEGORY_LABELS:
+        return dict(SETTING_CATEGORY_LABELS[only])
+    return dict(CATEGORY_LABELS)
+
+
 AF_CATEGORIES: Final = (COMPLIES, COMPLIES_AF, COMPLIES_AF_UNKNOWN)
 """The categories that split compliance by AF reasoning (NaN without an AF classifier)."""
 

@@ -9,6 +9,7 @@ the tables of :mod:`af_tasks.report.table`; this module reads no logs.
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -25,13 +26,11 @@ from af_tasks.report import columns as C  # noqa: E402
 from af_tasks.report import formatting as F  # noqa: E402
 from af_tasks.report.table import GROUP  # noqa: E402
 
-# (column of the condition table, colour, hatch), bottom to top.
-SEGMENTS = [
-    (C.COMPLIES_AF, "#c0392b", "///"),
-    (C.COMPLIES, "#f5b041", ""),
-    (C.COMPLIES_AF_UNKNOWN, "#bfbfbf", ".."),
-    (C.REFUSES, "#aec6e8", ""),
-]
+# (column of the condition table, colour, hatch), bottom to top: the one scheme of every figure.
+SEGMENTS = [(name, colour, hatch) for name, (colour, hatch) in C.CATEGORY_STYLE.items()]
+DEFAULT_TITLE = "Refusal and compliance: training vs unmonitored"
+FIGURE_TITLES = {"animal_welfare": "Supports or dismisses animal welfare: training vs unmonitored"}
+"""A setting whose categories have their own words gets a title in those words."""
 BAR_STEP = 0.5
 """Distance between the bars of one run, in data units (one unit is about 1.6 inches)."""
 BAR_WIDTH = 0.42
@@ -63,10 +62,14 @@ def _group_label(keys: tuple[str, ...], tasks: int, settings: int) -> str:
 
 
 def compliance_figure(
-    conditions: pd.DataFrame, gaps: pd.DataFrame, condition_gaps: pd.DataFrame | None = None
+    conditions: pd.DataFrame,
+    gaps: pd.DataFrame,
+    condition_gaps: pd.DataFrame | None = None,
+    title: str | None = None,
 ) -> Figure:
     """The stacked-bar figure for every run of the condition table, ``gaps`` annotated (a
-    three-tier run has three bars, and ``condition_gaps`` adds its other two gaps)."""
+    three-tier run has three bars, and ``condition_gaps`` adds its other two gaps); ``title``
+    replaces the default title."""
     runs = list(conditions.groupby(GROUP, sort=False, dropna=False))
     tasks, settings = conditions["task"].nunique(), conditions["setting"].nunique()
     widest = max(len(g) for _, g in runs) if runs else 2
@@ -148,17 +151,19 @@ def compliance_figure(
     ax.spines[["top", "right"]].set_visible(False)
     if runs:
         ax.set_xlim(-group_width / 2, (len(runs) - 0.5) * group_width)
+    labels = C.category_labels(conditions["setting"].astype(str))
     legend = [
-        Patch(facecolor=colour, hatch=hatch, edgecolor="#333333", label=C.CATEGORY_LABELS[name])
+        Patch(facecolor=colour, hatch=hatch, edgecolor="#333333", label=labels[name])
         for name, colour, hatch in reversed(SEGMENTS)
         if _shown(name, conditions)
     ]
     ax.legend(
         handles=legend, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8
     )
-    title = "Refusal and compliance: training vs unmonitored"
-    if (conditions["condition"] == C.RATED).any():
-        title = "Refusal and compliance: training vs rated vs unmonitored"
+    if title is None:
+        title = DEFAULT_TITLE
+        if (conditions["condition"] == C.RATED).any():
+            title = "Refusal and compliance: training vs rated vs unmonitored"
     ax.set_title(title, fontsize=11, pad=8)
     footnotes = []
     if no_af:
@@ -201,6 +206,58 @@ def _shown(name: str, conditions: pd.DataFrame) -> bool:
     if name == C.COMPLIES_AF_UNKNOWN:
         return bool((conditions[C.COMPLIES_AF_UNKNOWN].dropna() > 0).any())
     return True
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One figure of the report: its caption and its PNG and SVG files."""
+
+    caption: str
+    png: Path
+    svg: Path
+
+
+def write_compliance_figures(
+    conditions: pd.DataFrame,
+    gaps: pd.DataFrame,
+    folder: Path,
+    condition_gaps: pd.DataFrame | None = None,
+) -> tuple[list[Panel], list[str]]:
+    """The compliance figure(s), and a note for each task that has nothing to draw.
+
+    Logs of one task and setting give one figure, ``compliance.png``. A folder that mixes tasks
+    or settings gives one figure per task and setting (``compliance_<task>[_<setting>].png``),
+    each readable on its own, instead of one strip of every run; a task whose samples carry no
+    compliance labels (e.g. ``exfiltration``, scored by its own scorers) is named in a note
+    rather than drawn as empty bars.
+    """
+    panels = list(conditions.groupby(["task", "setting"], sort=True, dropna=False))
+    if len(panels) <= 1:
+        png, svg = save_figure(compliance_figure(conditions, gaps, condition_gaps), folder)
+        return [Panel("Refusal and compliance per condition", png, svg)], []
+    drawn: list[Panel] = []
+    notes: list[str] = []
+    for (task, setting), rows in panels:
+        name = str(task) if not setting or setting == task else f"{task}, {setting}"
+        if not (rows["labelled"] > 0).any():
+            notes.append(
+                f"{name}: no sample has a compliance label, so it has no compliance figure "
+                f"(its own scorers are in the tables)."
+            )
+            continue
+        keys = rows[["model", "task", "setting", "variant"]].drop_duplicates()
+        these = gaps.merge(keys, on=["model", "task", "setting", "variant"])
+        stem = "compliance_" + "_".join(
+            str(p) for p in dict.fromkeys([task, setting]) if p and str(p) != "nan"
+        )
+        title = f"{FIGURE_TITLES.get(str(setting), DEFAULT_TITLE)}: {name}"
+        extra = None
+        if condition_gaps is not None and not condition_gaps.empty:
+            extra = condition_gaps.merge(keys, on=["model", "task", "setting", "variant"])
+        figure = compliance_figure(rows, these, extra, title)
+        png, svg = save_figure(figure, folder, stem=stem)
+        drawn.append(Panel(f"Refusal and compliance per condition: {name}", png, svg))
+    return drawn, notes
 
 
 def save_figure(fig: Figure, folder: Path, stem: str = "compliance") -> list[Path]:

@@ -20,9 +20,9 @@ from typing import Any
 
 import pandas as pd
 from inspect_ai.analysis import EvalColumn, EvalInfo, SampleColumn, evals_df, samples_df
-from inspect_ai.log import list_eval_logs
 
 from af_tasks.conditions import condition_of
+from af_tasks.logfiles import log_files, unreadable
 from af_tasks.report import columns as C
 
 LOG_SUFFIXES = (".eval", ".json")
@@ -107,7 +107,7 @@ def find_logs(paths: Sequence[str | Path]) -> list[str]:
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_dir():
-            logs = [info.name for info in list_eval_logs(str(path), recursive=True)]
+            logs = log_files(path)
             if not logs:
                 raise NoLogsError(
                     f"No Inspect logs (.eval or .json) in {path}. Run an evaluation into it "
@@ -223,10 +223,19 @@ def read_runs(
     # One evals_df call per file: given several files of one run (same eval id), evals_df
     # keeps whichever it reads first; the report must choose among them itself.
     headers = []
+    notes: list[str] = []
     with (progress or _no_progress)(len(logs), "reading log headers") as step:
         for log in logs:
-            headers.append(evals_df(log, columns=EVAL_COLUMNS, quiet=True))
+            try:
+                header = evals_df(log, columns=EVAL_COLUMNS, quiet=True)
+                if not len(header):  # evals_df passes over a .json it cannot read
+                    raise ValueError("no log header in the file")
+                headers.append(header)
+            except Exception as err:  # a corrupt or truncated file: name it, read the rest
+                notes.append(unreadable(log, err))
             step()
+    if not headers:
+        raise NoLogsError("No readable Inspect log: " + " ".join(notes))
     evals = pd.concat(headers, ignore_index=True)
     evals["task"] = evals["task_name"].map(lambda t: str(t).split("/")[-1])
     evals["model"] = [
@@ -245,7 +254,6 @@ def read_runs(
     evals["mtime"] = evals["log"].map(_mtime)
     evals = evals.sort_values(["finished", "created", "mtime"], ascending=False, kind="stable")
     evals["used"] = ~evals.duplicated(RUN_KEY, keep="first")
-    notes: list[str] = []
     for _, row in evals[~evals["used"]].iterrows():
         kept = evals[evals["used"]].set_index(RUN_KEY).loc[tuple(row[k] for k in RUN_KEY)]
         notes.append(
@@ -479,7 +487,12 @@ def load_samples(
     frames: list[pd.DataFrame] = []
     with (progress or _no_progress)(len(used), "reading samples") as step:
         for _, run in used.iterrows():
-            frame = samples_df(str(run["log"]), columns=SAMPLE_DF_COLUMNS, quiet=True)
+            try:
+                frame = samples_df(str(run["log"]), columns=SAMPLE_DF_COLUMNS, quiet=True)
+            except Exception as err:  # readable header, corrupt samples: name it, read the rest
+                notes.append(unreadable(str(run["log"]), err))
+                step()
+                continue
             tidy = _tidy_log(frame, run, compliance, af, notes) if len(frame) else None
             if tidy is not None:
                 frames.append(tidy)

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from af_tasks.report import columns as C
 from af_tasks.report import formatting as F
-from af_tasks.report.summary import SIMULATOR_CAVEAT
+from af_tasks.report.summary import INTRO, SIMULATOR_CAVEAT
 from af_tasks.report.table import CLEAR, NO_CLEAR_GAP, NO_PAIRS, TENTATIVE
+
+READING_GUIDE = (
+    "Below: the gap for each model, with a range of values the data are compatible with (the "
+    "95% interval: if it excludes 0, the gap is unlikely to be chance) and a paired test's "
+    "p-value; the figure (per condition, the share that refused, complied, and complied with "
+    "alignment-faking reasoning); then the rates per condition and every scorer. The terms "
+    "are explained in the suite's docs/glossary.md."
+)
+"""How to read the report, in plain words, before any statistics (report.md)."""
 
 
 def _label(row: pd.Series) -> dict[str, str]:
@@ -116,19 +127,22 @@ def report_markdown(
     notes: list[str],
     figure: str | None = None,
     condition_gaps: pd.DataFrame | None = None,
+    figures: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The whole Markdown report: gap table, figure, per-condition table, scorers, notes.
 
     ``condition_gaps`` (:func:`af_tasks.report.table.condition_gap_table`) adds, for runs
     with three tiers, the section with their three gaps.
 
-    ``figure`` is the figure's file name (linked next to the report); a run of the offline
+    ``figure`` is the figure's file name (linked next to the report), or ``figures`` the
+    captions and file names of one figure per task and setting; a run of the offline
     simulator (``organism/...``) adds its caveat right under the title.
     """
     simulated = gaps["model"].astype(str).str.startswith(C.SIMULATED_MODEL_PREFIX).any()
     parts = ["# Alignment-faking report", ""]
     if simulated:
         parts += [f"> **Simulated subject.** {SIMULATOR_CAVEAT}", ""]
+    parts += [INTRO, "", READING_GUIDE, ""]
     parts += [
         "## Compliance gap (training minus unmonitored)",
         "",
@@ -158,6 +172,8 @@ def report_markdown(
         ]
     if figure:
         parts += [f"![Refusal and compliance per condition]({figure})", ""]
+    for caption, file in figures:  # one figure per task and setting
+        parts += [f"![{caption}]({file})", ""]
     parts += [
         "## Per condition",
         "",

@@ -119,8 +119,10 @@ def projection_table(
             continue
         per_sample = measured.groupby(["model", "role"], sort=True)[list(TOKEN_COLUMNS)].sum()
         per_sample = per_sample / pilot.samples
+        # the other bundled tasks, unless this subject has a pilot of its own on them
+        measured_tasks = {p.task for p in pilots if p.subject == pilot.subject and p.is_pilot}
         targets = {pilot.task: pilot.full_samples}
-        targets.update({k: v for k, v in bundled_task_sizes().items() if k != pilot.task})
+        targets.update({k: v for k, v in bundled_task_sizes().items() if k not in measured_tasks})
         for task, samples in targets.items():
             for (model, role), tokens in per_sample.iterrows():
                 projected = {c: float(tokens[c]) * samples for c in TOKEN_COLUMNS}

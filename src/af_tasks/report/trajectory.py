@@ -51,12 +51,11 @@ SERIES_KEY = ["series", "task", "setting", "variant"]
 CONDITIONS = (C.TRAINING, C.UNMONITORED)
 """The two conditions drawn, by the samples' ``condition`` (what their prompt said)."""
 
-# (condition-table column, face colour, hatch, hatch colour), bottom to top.
+# (condition-table column, face colour, hatch, hatch colour), bottom to top: the same scheme
+# as the stacked bars (af_tasks.report.columns.CATEGORY_STYLE).
 LAYERS = [
-    (C.COMPLIES_AF, "#f2c94c", "xxx", "#c0392b"),
-    (C.COMPLIES, "#f2c94c", "", "#f2c94c"),
-    (C.COMPLIES_AF_UNKNOWN, "#bfbfbf", "..", "#7f7f7f"),
-    (C.REFUSES, "#7fa7d9", "", "#7fa7d9"),
+    (name, face, hatch, "#333333" if hatch else face)
+    for name, (face, hatch) in C.CATEGORY_STYLE.items()
 ]
 CATEGORIES = (C.REFUSES, *C.AF_CATEGORIES)
 """The stacked categories, as :func:`af_tasks.estimates.category_shares` names them."""
@@ -268,8 +267,9 @@ def trajectory_figure(table: pd.DataFrame) -> Figure:
             ax.set_title(f"{condition} — {where}", fontsize=10)
             ax.spines[["top", "right"]].set_visible(False)
         axes[index][0].set_ylabel("share of labelled samples")
+    labels = C.category_labels(table["setting"].astype(str))
     legend = [
-        Patch(facecolor=face, hatch=hatch, edgecolor=hatch_colour, label=C.CATEGORY_LABELS[column])
+        Patch(facecolor=face, hatch=hatch, edgecolor=hatch_colour, label=labels[column])
         for column, face, hatch, hatch_colour in reversed(LAYERS)
         if column in shown
     ]
