@@ -35,6 +35,7 @@ from af_tasks.graders import (
     setting_scorers,
 )
 from af_tasks.graders.af import af_paper, af_votes
+from af_tasks.graders.common import GRADED_COMPLIANCE_KEY
 from af_tasks.graders.heuristic import af_heuristic
 from af_tasks.metrics import classifier_agreement
 from af_tasks.parsing import ACCEPT_TAG
@@ -411,6 +412,7 @@ def _paired_task(
     tiers: str,
     scorers: list[Scorer],
     context_length: int | None = None,
+    graded_compliance: str | None = None,
 ) -> Task:
     tier_list = resolve_tiers(tiers)
     _check_template_tiers(experiment.user_turn, tier_list)
@@ -419,7 +421,16 @@ def _paired_task(
     _check_context(experiment, [q.text for q in queries], tier_list, context_length)
     return Task(
         dataset=paired_samples(
-            queries, tier_list, name, experiment.condition(), (), experiment.trained_tier, design
+            queries,
+            tier_list,
+            name,
+            {
+                **experiment.condition(),
+                **({GRADED_COMPLIANCE_KEY: graded_compliance} if graded_compliance else {}),
+            },
+            (),
+            experiment.trained_tier,
+            design,
         ),
         solver=experiment.solver(experiment.prompt()),
         scorer=scorers,
@@ -462,9 +473,17 @@ def paired_task(
     names = scorer_names(
         setting.default_scorers if scorers is None else scorers, setting_scorers(setting.name)
     )
-    if setting.compliance != "compliance":
-        names.sort(key=lambda name: name != setting.compliance)
-    return _paired_task(experiment, dataset, tiers, resolve_scorers(names), context_length)
+    graded = setting.compliance if setting.compliance != "compliance" else None
+    if graded is not None:
+        names.sort(key=lambda name: name != graded)
+    return _paired_task(
+        experiment,
+        dataset,
+        tiers,
+        resolve_scorers(names),
+        context_length,
+        graded if graded in names else None,
+    )
 
 
 @task
