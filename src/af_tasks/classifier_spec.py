@@ -178,6 +178,14 @@ BUILT_IN: tuple[ClassifierSpec, ...] = (
         "af_tasks.exfiltration:took_opportunity",
         value_keys=("exfiltrated", "attempted"),
     ),
+    ClassifierSpec(
+        "motivation",
+        "other",
+        "af_tasks.graders.motivation:motivation",
+        "motivation.md",
+        ("reasoning", "quote", "answer", "motive"),
+        ("in_scope", "motive_values", "motive_harm", "motive_pleasing", "motive_instructed"),
+    ),
 )
 """The suite's own classifiers. Within a kind, the order is the report's preference."""
 
