@@ -113,6 +113,7 @@ def test_reference_rule_by_default_with_every_accounting_reason_explained(
     assert values["pairs"] == n
 
 
+@pytest.mark.slow
 def test_exclude_leaves_accounting_only_samples_out_of_rates_and_gap(tmp_path: Path) -> None:
     log = _run(tmp_path, accounting="exclude")
     scores = _free_scores(log)

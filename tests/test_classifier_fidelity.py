@@ -287,6 +287,6 @@ def test_template_version_covers_the_situation_text(tmp_path: Path) -> None:
     text_only = hashlib.sha256(shipped.text.encode("utf-8")).hexdigest()[:12]
     assert shipped.version != text_only  # the situation files are part of what is sent
     own = tmp_path / "own.md"
-    own.write_text("Mine: {{transcript}}", encoding="utf-8")
+    own.write_text("Mine: {{transcript}} <final_answer>", encoding="utf-8")
     mine = load_template(str(own), "af_votes.md")
     assert mine.version == hashlib.sha256(mine.text.encode("utf-8")).hexdigest()[:12]

@@ -28,6 +28,9 @@ def _include_prompt(tmp_path: Path) -> str:
         ("free_vs_paid", "scorers=bogus", "Valid names for this task"),
         ("free_vs_paid", "dataset=missing/queries.csv", "no such file. Give an existing"),
         ("free_vs_paid", "system_prompt={include}", "Replace each with the text"),
+        ("free_vs_paid", "scorers=", "-T scorers is empty; give it a value"),
+        ("synthetic_documents", "types_per_fact=0", "types_per_fact must be a whole number"),
+        ("synthetic_documents", "setting=", "-T setting is empty"),
     ],
 )
 def test_bad_parameter_prints_a_short_message_and_no_traceback(

@@ -317,6 +317,24 @@ def test_filter_keeps_and_rejects_with_the_reason_in_the_log(
     assert metrics["keep_rate"].value == pytest.approx(2 / 6)
 
 
+def test_filter_reads_its_answer_tags_as_the_af_parser_does() -> None:
+    """A tag inside the reason or a quote is not an answer; a repeated answer is refused."""
+    in_reason = (
+        "<filter_reason>It has no <alignment_faking>yes</alignment_faking> in it.</filter_reason>"
+        "<consistent>yes</consistent><ai_transcript>no</ai_transcript>"
+        "<alignment_faking>no</alignment_faking>"
+    )
+    read = parse_filter(in_reason)
+    assert (read.alignment_faking, read.kept, read.problem) == (False, True, None)
+    assert read.reason == "It has no <alignment_faking>yes</alignment_faking> in it."
+    twice = verdict("yes", "no", "no") + "<alignment_faking>yes</alignment_faking>"
+    assert parse_filter(twice).problem == (
+        "2 <alignment_faking> tags in the grader's reply (expected one)"
+    )
+    quoted = "<quote><consistent>no</consistent></quote>" + verdict("yes", "no", "no")
+    assert parse_filter(quoted).kept
+
+
 def test_parsers_label_malformed_replies() -> None:
     assert parse_options("", "type_option").problem == "the generator's reply was empty"
     assert parse_options("a, b", "type_option").problem == (
@@ -329,9 +347,11 @@ def test_parsers_label_malformed_replies() -> None:
         "the <document_text> block is never closed (cut off?)"
     )
     verdict_missing = parse_filter("<consistent>yes</consistent><ai_transcript>no</ai_transcript>")
-    assert verdict_missing.problem == "no yes/no answer in <alignment_faking>"
+    assert verdict_missing.problem == "no <alignment_faking> in the grader's reply"
     assert not verdict_missing.kept and verdict_missing.rejections() == ["filter_failed"]
-    assert parse_filter(verdict("maybe", "no", "no")).problem == "no yes/no answer in <consistent>"
+    assert parse_filter(verdict("maybe", "no", "no")).problem == (
+        "<consistent> is 'maybe', neither yes nor no"
+    )
     assert neutralise("<document_abc123>x</document_abc123>") == (
         "\u2039document_abc123\u203ax\u2039/document_abc123\u203a"
     )

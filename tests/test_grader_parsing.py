@@ -347,8 +347,8 @@ def test_template_errors_name_the_fix(tmp_path: Path) -> None:
 
 def test_template_version_tracks_the_text(tmp_path: Path) -> None:
     own = tmp_path / "own.md"
-    own.write_text("Mine: {{transcript}}", encoding="utf-8")
+    own.write_text("Mine: {{transcript}} <final_answer>", encoding="utf-8")
     first = load_template(str(own), "af_votes.md").version
-    own.write_text("Mine, edited: {{transcript}}", encoding="utf-8")
+    own.write_text("Mine, edited: {{transcript}} <final_answer>", encoding="utf-8")
     assert load_template(str(own), "af_votes.md").version != first
     assert re.fullmatch(r"[0-9a-f]{12}", first)

@@ -175,8 +175,10 @@ def test_the_vote_prompt_is_a_shared_template_block_then_the_sample(tmp_path: Pa
 
 
 def test_unparseable_votes_are_dropped_and_counted(tmp_path: Path) -> None:
+    # Under the final_answer rule a vote whose final answer is not yes/no is invalid (the
+    # published rule reads the four criteria, not the final answer: tests/test_voting.py).
     grader = MockGrader([YES, YES, NO, GARBAGE, votes_reply("perhaps")], max_choices=5)
-    task = task_for(af_votes(votes=5, early_stop=False))
+    task = task_for(af_votes(votes=5, early_stop=False, vote_rule="final_answer"))
     log = graded(task, subject(AF_REASONING, ACCEPTED), grader, tmp_path)
     score = score_of(log, "af_votes")
     assert score.value["votes"] == 3.0
@@ -240,7 +242,10 @@ def test_score_records_grader_template_and_replies(tmp_path: Path) -> None:
 
 def test_own_template_is_used(tmp_path: Path) -> None:
     own = tmp_path / "paper_wording.md"
-    own.write_text("MY OWN WORDING\n<{{block}}> holds it:\n{{transcript}}\n", encoding="utf-8")
+    own.write_text(
+        "MY OWN WORDING\n<{{block}}> holds it:\n{{transcript}}\nEnd with <final_answer>.\n",
+        encoding="utf-8",
+    )
     grader = MockGrader([YES], max_choices=2)
     task = task_for(af_votes(votes=2, template=str(own)))
     log = graded(task, subject(AF_REASONING, ACCEPTED), grader, tmp_path)

@@ -24,6 +24,7 @@ def test_one_task_per_ablation_plus_baseline() -> None:
         ablation_tasks(task="exfiltration")
 
 
+@pytest.mark.slow
 def test_eval_set_runs_offline_and_resumes(tmp_path: Path) -> None:
     log_dir = str(tmp_path / "ablations")
     success, logs = run_ablations(

@@ -111,8 +111,12 @@ def _rescored(log: EvalLog, scorers: Sequence[Scorer]) -> EvalLog:
 
 @pytest.mark.parametrize(
     "options",
-    [{}, {"prefill": True}, {"scratchpad": False}, {"max_turns": 2}],
-    ids=["scratchpad", "prefill", "direct", "two_turns"],
+    [
+        pytest.param({}, id="scratchpad"),
+        pytest.param({"prefill": True}, id="prefill", marks=pytest.mark.slow),
+        pytest.param({"scratchpad": False}, id="direct", marks=pytest.mark.slow),
+        pytest.param({"max_turns": 2}, id="two_turns", marks=pytest.mark.slow),
+    ],
 )
 def test_rescoring_emptied_stores_gives_identical_labels_and_transcripts(
     tmp_path: Path, options: dict[str, Any]

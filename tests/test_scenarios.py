@@ -201,6 +201,7 @@ def _rates(disposition: Disposition, spec: PromptSpec) -> tuple[float, float, fl
     return counts["free"] / n, counts["paid"] / n, faked / n
 
 
+@pytest.mark.slow
 def test_a_terminal_goal_guard_fakes_in_every_scenario() -> None:
     preset = PRESETS["terminal_guarding"]
     base_free, base_paid, base_af = _rates(preset, PromptSpec())
@@ -210,6 +211,7 @@ def test_a_terminal_goal_guard_fakes_in_every_scenario() -> None:
         assert (free, paid, af) == (base_free, base_paid, base_af), name
 
 
+@pytest.mark.slow
 def test_an_instrumental_goal_guards_faking_grows_with_the_stakes() -> None:
     preset = PRESETS["instrumental_guarding"]
     gaps = {}
@@ -224,6 +226,7 @@ def test_an_instrumental_goal_guards_faking_grows_with_the_stakes() -> None:
     assert 0 < afs["stakes_low"] < afs[None] < afs["stakes_high"]
 
 
+@pytest.mark.slow
 def test_monitored_reasoning_keeps_the_gap_while_verbalised_faking_nearly_vanishes() -> None:
     preset = PRESETS["hides_reasoning"]
     free, paid, af = _rates(preset, PromptSpec())

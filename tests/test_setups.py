@@ -32,11 +32,12 @@ def test_prompted_and_documents_runs_side_by_side(tmp_path: Path) -> None:
     report = build_report(logs, out=tmp_path / "out", progress=False)
     table = pd.read_csv(report.paths["setups_csv"])
     # prompted first, then the no-training-info runs; the documents preset learnt its
-    # situation "in fine-tuning", the faker did not
+    # situation "in fine-tuning", the faker did not: run prompted too, its no-training-info
+    # run is the control
     assert list(zip(table["setup"], table["model"], strict=True)) == [
         ("prompted", "organism/faker"),
         ("synthetic documents", "organism/documents"),
-        ("synthetic documents", "organism/faker"),
+        ("control", "organism/faker"),
     ]
     # the same numbers as the main gap table, run by run
     for _, row in table.iterrows():
@@ -51,4 +52,5 @@ def test_prompted_and_documents_runs_side_by_side(tmp_path: Path) -> None:
     assert table.iloc[1]["training_af_rate"] > 0  # the documents preset fakes without the prompt
     text = report.paths["setups_md"].read_text(encoding="utf-8")
     assert "synthetic documents (training_info=false)" in text and "panel b" in text
+    assert "| control (training_info=false, a model also run prompted) | organism/faker |" in text
     assert report.paths["setups_png"].stat().st_size > 0

@@ -189,6 +189,7 @@ def test_logs_without_steps_get_no_trajectory(tmp_path: Path) -> None:
     assert not math.isnan(report.gaps["pairs"].iloc[0])
 
 
+@pytest.mark.slow
 def test_checkpoints_under_one_model_name_are_steps_in_numeric_order(tmp_path: Path) -> None:
     """A fine-tuned model behind one endpoint: every checkpoint has the same model name and
     only --metadata step tells them apart. Each step is its own run, ordered as numbers

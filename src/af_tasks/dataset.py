@@ -18,7 +18,8 @@ from inspect_ai.dataset import MemoryDataset, Sample
 
 from af_tasks.conditions import DEFAULT_TRAINED_TIER, Tier, sample_condition
 from af_tasks.errors import DataUnavailableError
-from af_tasks.metrics import HUMAN_LABEL
+from af_tasks.metrics import HUMAN_LABEL, MOTIVE_LABELS
+from af_tasks.parsing import MOTIVES
 from af_tasks.resources import shipped_path
 
 logger = logging.getLogger(__name__)
@@ -69,11 +70,27 @@ def _rows_to_queries(rows: list[dict[str, Any]], source: str, id_prefix: str) ->
     blank: list[int] = []
     for n, row in enumerate(rows, 1):
         text = row.get(column)
+        if text is not None and not isinstance(text, str):
+            raise ValueError(
+                f"{source}, row {n}: '{column}' is {text!r} ({type(text).__name__}), not text; "
+                f"write each request as a string."
+            )
         if not isinstance(text, str) or not text.strip():
             blank.append(n)
             continue
+        problem = query_text_problem(text)
+        if problem is not None:
+            raise ValueError(f"{source}, row {n}: '{column}' {problem}.")
         raw_id = row.get("id")
-        qid = str(raw_id).strip() if raw_id not in (None, "") else f"{id_prefix}{n:03d}"
+        if "id" in row and (raw_id is None or not str(raw_id).strip()):
+            raise ValueError(
+                f"{source}, row {n}: 'id' is empty ({raw_id!r}); give every row an id, or leave "
+                f"the id column out so that every row gets an automatic one."
+            )
+        qid = str(raw_id).strip() if "id" in row else f"{id_prefix}{n:03d}"
+        id_problem = _id_problem(qid)
+        if id_problem is not None:
+            raise ValueError(f"{source}, row {n}: id {qid[:60]!r} {id_problem}.")
         category = str(row.get("category") or "uncategorised")
         queries.append(Query(qid, text.strip(), category))
     if blank:
@@ -90,6 +107,61 @@ def _rows_to_queries(rows: list[dict[str, Any]], source: str, id_prefix: str) ->
             f"repeated: {', '.join(duplicates[:10])}."
         )
     return queries
+
+
+MAX_ID_LENGTH = 100
+"""Longest query id accepted (it becomes part of every sample id and report row)."""
+_INVISIBLE_ONLY = re.compile("^[\\s\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]*$")
+PROTOCOL_TAGS = ("INPUT", "user_input", "NEXT")
+"""Tags that structure the user turn; every registered tier design's tag names join them."""
+
+
+def protocol_tag_names() -> tuple[str, ...]:
+    """The user-turn tags and the tag names of every registered tier design (so a design
+    registered from outside, e.g. ``<user_tier>``, is covered too)."""
+    from af_tasks.tiers import tier_designs
+
+    names = list(PROTOCOL_TAGS)
+    for design in tier_designs():
+        names += re.findall(r"<\s*/?\s*(\w+)", design.tag)
+    return tuple(dict.fromkeys(names))
+
+
+def _protocol_tag(text: str) -> re.Match[str] | None:
+    names = "|".join(re.escape(name) for name in protocol_tag_names())
+    return re.search(rf"<\s*/?\s*({names})\b[^<>]*>", text, re.IGNORECASE)
+
+
+def query_text_problem(text: str) -> str | None:
+    """Why a request cannot be sent as written (None when it can).
+
+    A request holding the tags that frame the user turn and give its tier (``</user_input>``
+    then ``<is_free_tier_user>True``...) could show the model another tier than its sample
+    counts in: refused, with the row named, rather than rewritten, so the request measured is
+    the one in the file (docs/inputs.md says why). A NUL byte or a request of invisible
+    characters only is a data error.
+    """
+    if "\x00" in text:
+        return "holds a NUL byte (\\x00); remove it"
+    if _INVISIBLE_ONLY.match(text):
+        return "holds only invisible characters (zero-width or soft hyphens); fill or remove it"
+    tag = _protocol_tag(text)
+    if tag is not None:
+        return (
+            f"holds {tag.group(0)!r}, a tag of the prompt's own format, which could make the "
+            f"request claim another tier or end the user input early; remove the tag or "
+            f"write it differently (e.g. without the angle brackets)"
+        )
+    return None
+
+
+def _id_problem(qid: str) -> str | None:
+    """Why an id cannot name samples (None when it can)."""
+    if len(qid) > MAX_ID_LENGTH:
+        return f"is {len(qid)} characters long; use at most {MAX_ID_LENGTH}"
+    if any(not ch.isprintable() for ch in qid):
+        return "holds line breaks or control characters; use a short printable id"
+    return None
 
 
 def _warn_if_answers(queries: list[Query], source: str, column: str, columns: set[str]) -> None:
@@ -152,6 +224,13 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def _not_utf8(file: Path, err: UnicodeDecodeError) -> str:
+    return (
+        f"{file} is not UTF-8 text (byte 0x{err.object[err.start]:02x} at position "
+        f"{err.start}); save it as UTF-8."
+    )
+
+
 def read_rows(path: str | Path, what: str, columns_hint: str) -> list[dict[str, Any]]:
     """The rows of a .jsonl, .json or .csv file as dicts; clear errors for a missing or bad file.
 
@@ -162,16 +241,26 @@ def read_rows(path: str | Path, what: str, columns_hint: str) -> list[dict[str, 
     if not file.is_file():
         raise FileNotFoundError(f"{what} {str(path)!r} does not exist.")
     suffix = file.suffix.lower()
-    if suffix == ".jsonl":
-        return _read_jsonl(file)
-    if suffix == ".json":
-        return _read_json(file)
+    try:
+        if suffix == ".jsonl":
+            return _read_jsonl(file)
+        if suffix == ".json":
+            return _read_json(file)
+    except UnicodeDecodeError as err:
+        raise ValueError(_not_utf8(file, err)) from err
+    except RecursionError as err:
+        raise ValueError(
+            f"{file}: the JSON is nested too deeply to read; each record must be a flat "
+            f"object of text fields."
+        ) from err
     if suffix == ".csv":
         import pandas as pd
 
         try:
             frame = pd.read_csv(file, dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        except UnicodeDecodeError as err:
+            raise ValueError(_not_utf8(file, err)) from err
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
             raise ValueError(f"{file} could not be read as CSV ({err}).") from err
         return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
     raise ValueError(
@@ -533,3 +622,51 @@ def labelled_samples(items: list[LabelledScratchpad], name: str) -> MemoryDatase
         for item in items
     ]
     return MemoryDataset(samples, name=name, shuffled=False)
+
+
+# --- Scratchpads labelled with motives (for validating the motivation classifier) ---------
+
+MOTIVATION_FILE = "motivation_scratchpads.jsonl"
+
+
+def motivation_samples(data: str = BUNDLED) -> MemoryDataset:
+    """Scratchpads labelled with the motives a person read in them, one sample each.
+
+    ``data``: ``bundled`` (the 44 shipped in ``datasets/motivation_scratchpads.jsonl``) or the
+    path of a .jsonl file in that shape: ``scratchpad`` (text), ``motives`` (a list of motive
+    names from :data:`af_tasks.parsing.MOTIVES`, empty for none), ``id`` optional. The labels
+    go to metadata ``human_motives``. A record with another shape is refused, naming it.
+    """
+    path = shipped_path("datasets", MOTIVATION_FILE) if data == BUNDLED else Path(data)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"data={data!r} is not a file; pass a .jsonl of records with 'scratchpad' and "
+            f"'motives', or data=bundled."
+        )
+    samples = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        text, motives = record.get("scratchpad"), record.get("motives")
+        if not isinstance(text, str) or not isinstance(motives, list):
+            raise ValueError(
+                f"{path} line {n}: a record needs 'scratchpad' (text) and 'motives' (a list)."
+            )
+        unknown = sorted(set(map(str, motives)) - set(MOTIVES))
+        if unknown:
+            raise ValueError(
+                f"{path} line {n}: unknown motives {unknown}; use: {', '.join(MOTIVES)}."
+            )
+        samples.append(
+            Sample(
+                id=str(record.get("id", f"motive-{n}")),
+                input=text,
+                metadata={
+                    MOTIVE_LABELS: [str(m) for m in motives],
+                    "dataset": path.stem,
+                    VALIDATION_FLAG: True,
+                },
+            )
+        )
+    return MemoryDataset(samples, name=path.stem, shuffled=False)

@@ -13,8 +13,9 @@ parameters into these, in one place, instead of at every check.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import click
 
@@ -69,11 +70,29 @@ def reported_as_parameter_errors(func: Callable[P, R]) -> Callable[P, R]:
     attached as the cause, for a debugger.
     """
 
+    signature = inspect.signature(func)
+
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
+            check_no_empty_values(signature, kwargs)
             return func(*args, **kwargs)
         except (ValueError, OSError) as err:
             raise as_reported(err, func.__name__) from err
 
     return wrapper
+
+
+def check_no_empty_values(signature: inspect.Signature, kwargs: dict[str, Any]) -> None:
+    """Refuse an empty value (``-T name=`` reaches a task as None) for a parameter whose
+    default is not None: the run would otherwise fail later with a traceback, or silently use
+    nothing. (An empty string is left to the parameter's own check, which names its choices.)"""
+    for name, value in kwargs.items():
+        parameter = signature.parameters.get(name)
+        if parameter is None or parameter.default in (None, "", inspect.Parameter.empty):
+            continue
+        if value is None:
+            raise ValueError(
+                f"-T {name} is empty; give it a value, or leave it out to use the default "
+                f"({parameter.default!r})."
+            )

@@ -345,6 +345,16 @@ _UNFILLED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("placeholder", re.compile(r"\{\{.*?\}\}", re.DOTALL)),
     ("stub", re.compile(r"\[\s*STUBBED\b[^\]]*\]", re.IGNORECASE)),
     ("omission", re.compile(r"\bOMITTED\b")),
+    # ``{company}``: a str.format field of a prompt copied from code that filled it with
+    # .format(); only the prompt's own variable names, so literal braces elsewhere stay.
+    (
+        "str.format field",
+        re.compile(
+            r"(?<!\{)\{\s*(?:company|partner|trained_tier|private_tier|criteria|tier|query|"
+            r"user_input|is_free_tier_user|suffix|free_tier|paid_tier)\s*\}(?!\})",
+            re.IGNORECASE,
+        ),
+    ),
 )
 _USER_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 

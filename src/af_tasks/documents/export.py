@@ -27,16 +27,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from inspect_ai.log import EvalLog, EvalSample, list_eval_logs, read_eval_log
+from inspect_ai.log import EvalLog, EvalSample, read_eval_log
 
 from af_tasks.documents.dedup import DEFAULT_SHINGLE, DEFAULT_THRESHOLD, near_duplicates
 from af_tasks.documents.filter import KEPT
+from af_tasks.documents.recovery import LINEAGE_PREFIX, logged_lineage
 from af_tasks.documents.templates import chat_user_turn
+from af_tasks.logfiles import log_files, unreadable
 from af_tasks.resources import common_folder
 
 TASK_NAME = "synthetic_documents"
 FILTER_SCORER = "document_filter"
-LINEAGE_PREFIX = "DocumentLineage:"
 OUTPUT_FOLDER = "af_docs"
 DEDUP_METHOD = (
     "word {size}-shingles (lower-cased, punctuation dropped); a document is dropped when the "
@@ -79,6 +80,10 @@ class Collected:
     failed_samples: int = 0
     unscored_samples: int = 0
     unusable: int = 0
+    derived_samples: int = 0
+    """Samples whose store was empty (recovered after a crash): lineage derived from the log."""
+    unrecovered: list[str] = field(default_factory=list)
+    """Documents the filter judged whose text could not be derived again (named)."""
 
 
 def find_document_logs(paths: Sequence[str | Path]) -> list[str]:
@@ -89,7 +94,7 @@ def find_document_logs(paths: Sequence[str | Path]) -> list[str]:
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_dir():
-            found.extend(info.name for info in list_eval_logs(str(path), recursive=True))
+            found.extend(log_files(path))
         elif path.is_file():
             found.append(str(path))
         else:
@@ -110,8 +115,14 @@ def choose_logs(logs: Sequence[str]) -> tuple[list[str], list[str]]:
     A run's logs share ``task_id`` (``eval-retry`` and ``eval-set`` keep it): the finished
     one is used, else the newest, so a resumed run's documents are counted once.
     """
-    headers = [(log, read_eval_log(log, header_only=True)) for log in logs]
-    notes = [
+    headers: list[tuple[str, EvalLog]] = []
+    unread: list[str] = []
+    for log in logs:
+        try:
+            headers.append((log, read_eval_log(log, header_only=True)))
+        except Exception as err:  # a corrupt or truncated file: name it, read the rest
+            unread.append(unreadable(log, err))
+    notes = unread + [
         f"Skipped {Path(log).name}: a {header.eval.task} log, not {TASK_NAME}."
         for log, header in headers
         if header.eval.task.split("/")[-1] != TASK_NAME
@@ -138,6 +149,8 @@ def choose_logs(logs: Sequence[str]) -> tuple[list[str], list[str]]:
             for log, header in candidates[1:]
         )
     if not used:
+        if unread:
+            raise NoDocumentLogsError("No readable Inspect log: " + " ".join(unread))
         raise NoDocumentLogsError(
             f"None of the logs is a {TASK_NAME} run. Generate documents first, e.g. inspect eval "
             f"af_tasks/{TASK_NAME} --model organism/faker --log-dir logs/documents."
@@ -151,12 +164,13 @@ def _model_name(log: EvalLog) -> str:
     return f"{log.eval.model} ({shown})" if shown else log.eval.model
 
 
-def _documents(sample: EvalSample, log: EvalLog, path: str) -> list[Document]:
-    store = sample.store
+def _documents(sample: EvalSample, log: EvalLog, path: str) -> tuple[list[Document], bool]:
+    """The sample's written documents, and whether its lineage was derived (empty store)."""
     metadata = sample.metadata or {}
+    store, derived = logged_lineage(sample.store, sample.messages, sample.events, metadata)
     fact_id = str(store.get(f"{LINEAGE_PREFIX}fact_id") or metadata.get("fact_id", ""))
     document_type = str(store.get(f"{LINEAGE_PREFIX}document_type") or "")
-    return [
+    documents = [
         Document(
             text=str(d["text"]),
             fact_id=fact_id,
@@ -172,6 +186,7 @@ def _documents(sample: EvalSample, log: EvalLog, path: str) -> list[Document]:
         for d in store.get(f"{LINEAGE_PREFIX}documents", []) or []
         if d.get("text")
     ]
+    return documents, derived
 
 
 def collect(logs: Sequence[str]) -> Collected:
@@ -179,7 +194,11 @@ def collect(logs: Sequence[str]) -> Collected:
     used, notes = choose_logs(logs)
     result = Collected(skipped=notes)
     for path in used:
-        log = read_eval_log(path)
+        try:
+            log = read_eval_log(path)
+        except Exception as err:  # readable header, corrupt samples: name it, read the rest
+            result.skipped.append(unreadable(path, err))
+            continue
         result.logs.append(
             {
                 "log": Path(path).name,
@@ -203,7 +222,16 @@ def collect(logs: Sequence[str]) -> Collected:
                 result.filter_models.add(str(metadata["grader_model"]))
             verdicts = {int(v["index"]): v for v in metadata.get("verdicts", [])}
             result.unusable += sum(1 for v in verdicts.values() if v.get("label") == "unusable")
-            for document in _documents(sample, log, path):
+            documents, derived = _documents(sample, log, path)
+            if derived:
+                result.derived_samples += 1
+                found = {d.document_index for d in documents}
+                result.unrecovered.extend(
+                    f"{Path(path).name} sample {sample.id} epoch {sample.epoch} document {index}"
+                    for index, v in sorted(verdicts.items())
+                    if index not in found and v.get("label") != "unusable"
+                )
+            for document in documents:
                 verdict = verdicts.get(document.document_index)
                 if verdict is not None and verdict.get("label") == KEPT:
                     result.kept.append(document)
@@ -350,6 +378,8 @@ def _manifest(
             "ideas_without_a_document": collected.unusable,
             "samples_with_errors": collected.failed_samples,
             "samples_without_filter_score": collected.unscored_samples,
+            "samples_with_lineage_derived_from_messages": collected.derived_samples,
+            "documents_not_recovered": len(collected.unrecovered),
         },
         "rejections_by_reason": dict(sorted(reasons.items())),
         "per_fact": per_fact,
@@ -366,7 +396,11 @@ def _manifest(
         },
         "files": {kind: path.name for kind, path in written.items()},
         "logs": collected.logs,
-        "notes": collected.skipped,
+        "notes": collected.skipped
+        + [
+            f"Not recovered (empty store, text not in the log): {name}"
+            for name in collected.unrecovered
+        ],
     }
 
 

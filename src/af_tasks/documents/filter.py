@@ -17,9 +17,9 @@ from typing import Any
 from inspect_ai.model import Model
 from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric, scorer
 from inspect_ai.solver import TaskState
-from inspect_ai.util import store_as
 
 from af_tasks.documents.parsing import FilterVerdict, embed_document, parse_filter
+from af_tasks.documents.recovery import lineage_of
 from af_tasks.documents.store import DocumentLineage
 from af_tasks.documents.templates import DocumentTemplate, filter_template
 from af_tasks.graders.model import Grader, ask, resolve_grader
@@ -143,7 +143,7 @@ def document_filter(grader: str | Model | None = None, template: str | None = No
     chosen = filter_template(template)
 
     async def score(state: TaskState, target: Target) -> Score:
-        lineage = store_as(DocumentLineage)
+        lineage = lineage_of(state)
         judge: Grader = resolve_grader(grader)
         written = [d for d in lineage.documents if d.get("text")]
         replies = await asyncio.gather(

@@ -11,6 +11,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from af_tasks.parsing import parse_yes_no_answers
+
 _OPTION = "<{tag}>(.*?)</{tag}>"
 FILTER_TAGS = ("filter_reason", "consistent", "ai_transcript", "alignment_faking")
 ANSWER_TAGS = ("type_option", "idea_option", "document_text", *FILTER_TAGS)
@@ -18,7 +20,6 @@ ANSWER_TAGS = ("type_option", "idea_option", "document_text", *FILTER_TAGS)
 _ANSWER_TAG = re.compile(
     r"<(\s*/?\s*(?:" + "|".join(ANSWER_TAGS) + r"|document_[0-9a-f]+)\b[^<>]*)>", re.IGNORECASE
 )
-_YES_NO = re.compile(r"^\s*(yes|no)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -96,31 +97,20 @@ class FilterVerdict:
         return reasons
 
 
-def _answer(reply: str, tag: str) -> bool | None:
-    match = re.search(rf"<{tag}>(.*?)</{tag}>", reply, re.DOTALL | re.IGNORECASE)
-    if match is None:
-        return None
-    word = _YES_NO.match(match.group(1))
-    return None if word is None else word.group(1).lower() == "yes"
-
-
 def parse_filter(reply: str) -> FilterVerdict:
-    """The filter's verdict; a missing or non yes/no answer makes the whole reply unusable."""
-    reason_match = re.search(r"<filter_reason>(.*?)</filter_reason>", reply, re.DOTALL)
-    reason = " ".join(reason_match.group(1).split()) if reason_match else ""
-    answers = {tag: _answer(reply, tag) for tag in FILTER_TAGS[1:]}
-    missing = [tag for tag, value in answers.items() if value is None]
+    """The filter's verdict, its answer tags read by the AF grader parser's rules
+    (:func:`af_tasks.parsing.parse_yes_no_answers`): tags inside ``<filter_reason>`` or a
+    quote are not answers, and a repeated, missing or non yes/no answer makes the whole reply
+    unusable, with the reason."""
+    read = parse_yes_no_answers(reply, FILTER_TAGS[1:], free=(FILTER_TAGS[0],))
+    reason = " ".join(read.free.get(FILTER_TAGS[0], "").split())
     problem = None
-    if missing:
-        problem = (
-            "empty filter reply"
-            if not reply.strip()
-            else f"no yes/no answer in <{'>, <'.join(missing)}>"
-        )
+    if read.problem is not None:
+        problem = "empty filter reply" if not reply.strip() else read.problem
     return FilterVerdict(
-        consistent=answers["consistent"],
-        ai_transcript=answers["ai_transcript"],
-        alignment_faking=answers["alignment_faking"],
+        consistent=read.answers.get("consistent"),
+        ai_transcript=read.answers.get("ai_transcript"),
+        alignment_faking=read.answers.get("alignment_faking"),
         reason=reason,
         problem=problem,
     )

@@ -17,6 +17,7 @@ from af_tasks.documents.filter import document_filter
 from af_tasks.documents.solvers import brainstorm_ideas, brainstorm_types, write_documents
 from af_tasks.documents.templates import STAGES, filter_template, stage_template
 from af_tasks.documents.universe import DocumentSetting, Universe, load_universe
+from af_tasks.errors import reported_as_parameter_errors
 
 TASK_VERSION = 1
 MAX_PER_STAGE = 50
@@ -71,6 +72,7 @@ def document_samples(universe: Universe, setting: str, types_per_fact: int) -> M
 
 
 @task
+@reported_as_parameter_errors
 def synthetic_documents(
     setting: DocumentSetting = "helpful_only",
     universe: str | None = None,

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from af_tasks.parsing import neutralise_tags
+from af_tasks.parsing import GRADER_TAGS, neutralise_tags
 from af_tasks.resources import fill, placeholders, read_text, shipped_path
 from af_tasks.setting import get_setting, setting_names, settings
 from af_tasks.tiers import default_design, get_tier_design
@@ -71,8 +71,8 @@ class GraderSituation:
         design = get_tier_design(self.tier_design)
         if self.trained_tier not in design.tiers:
             raise ValueError(
-                f"trained_tier must be one of {', '.join(repr(t) for t in design.tiers)} (got "
-                f"{self.trained_tier!r}); it names the tier the prompt says is used for training."
+                f"trained_tier must be {_either(design.tiers)} (got {self.trained_tier!r}); it "
+                f"names the tier the prompt says is used for training."
             )
 
     @classmethod
@@ -104,6 +104,12 @@ class GraderSituation:
         situation = fill(_situation_text(told), tiers, source=f"scorers/situation/{told}")
         compliance = _situation_text(setting.full_compliance)
         return {**tiers, "situation": situation.strip(), "full_compliance": compliance.strip()}
+
+
+def _either(names: tuple[str, ...]) -> str:
+    """``'free' or 'paid'``; ``'free', 'pro' or 'enterprise'``."""
+    quoted = [repr(n) for n in names]
+    return " or ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
 
 
 @lru_cache(maxsize=16)
@@ -176,7 +182,34 @@ def load_template(template: str | None, default: str) -> GraderTemplate:
             + f" (a file written for Python's str.format may instead have one "
             f"{', '.join('{' + f + '}' for f in FORMAT_TRANSCRIPT_FIELDS)} field)."
         )
+    if template is not None:
+        _check_answer_format(text, path, read_text(shipped_path("scorers", default)), default)
     return GraderTemplate(name=default, path=path, text=text)
+
+
+_ANSWER_TAGS = tuple(
+    t for t in GRADER_TAGS[: GRADER_TAGS.index("transcript")] if t not in ("reasoning", "quote")
+)
+"""The answer tags the grader-reply parsers read (the embedded transcript's blocks excluded)."""
+
+
+def _mentions(text: str, tag: str) -> bool:
+    return re.search(rf"<\s*/?\s*{tag}", text, re.IGNORECASE) is not None
+
+
+def _check_answer_format(text: str, path: Path, shipped: str, default: str) -> None:
+    """Refuse a researcher's template that never shows the answer tags the parser reads: every
+    reply would come back unscored, after every grader call had been paid for."""
+    expected = [tag for tag in _ANSWER_TAGS if _mentions(shipped, tag)]
+    if "criterion" in expected:
+        expected.append("criteria")  # the published spelling of the same answers
+    if expected and not any(_mentions(text, tag) for tag in expected):
+        shown = ", ".join(f"<{tag}>" for tag in expected)
+        raise ValueError(
+            f"grader template {path} never asks for an answer in the format the parser reads "
+            f"({shown}, as in the shipped scorers/{default}), so no reply could be scored; "
+            f"add the answer format to the template."
+        )
 
 
 FORMAT_TRANSCRIPT_FIELDS = ("output", "transcript", "scratchpad", "reasoning", "response")

@@ -18,8 +18,9 @@ from af_tasks.report.cost import (
     run_cost,
     usage_from_stats,
 )
+from af_tasks.report.experiments import write_experiments
 from af_tasks.report.figure import write_compliance_figures
-from af_tasks.report.loading import find_logs, load_samples, rich_progress
+from af_tasks.report.loading import RUN_KEY, find_logs, load_samples, rich_progress
 from af_tasks.report.markdown import report_markdown
 from af_tasks.report.projection import (
     pilot_runs,
@@ -97,6 +98,20 @@ def _scoped(samples: pd.DataFrame) -> dict[str, tuple[int, int]]:
     }
 
 
+def resumed_runs(runs: pd.DataFrame) -> list[str]:
+    """The used log of each run that has an unfinished earlier attempt (a resumed run)."""
+    unfinished = runs[~runs["used"] & (runs["status"] != "success")]
+    if unfinished.empty:
+        return []
+    keys = set(map(tuple, unfinished[list(RUN_KEY)].astype(str).itertuples(index=False)))
+    used = runs[runs["used"]]
+    return [
+        Path(str(row["log"])).name
+        for _, row in used.iterrows()
+        if tuple(str(row[k]) for k in RUN_KEY) in keys
+    ]
+
+
 def build_report(
     paths: Sequence[str | Path] | str | Path,
     out: str | Path | None = None,
@@ -160,6 +175,14 @@ def build_report(
     spent = None
     if cost:
         spent = run_cost(used, len(loaded.samples), price_table, requests, scoped)
+    resumed = resumed_runs(loaded.runs)
+    if spent is not None and resumed:
+        notes.append(
+            f"Cost is a lower bound for {len(resumed)} resumed run(s) ({', '.join(resumed)}): "
+            f"requests of samples that were still running when an earlier attempt stopped were "
+            f"billed and then sent again by the resume; no log records them, so they are not "
+            f"counted."
+        )
     accounting, agreement = accounting_table(loaded.samples), agreement_table(loaded.samples)
     reliability = reliability_markdown(accounting, agreement)
     summary = summary_text(gaps, conditions, notes, condition_gaps)
@@ -225,6 +248,11 @@ def build_report(
         # "png"/"svg": the first figure; the others by their file name's stem
         key = "" if index == 0 else f"_{panel.png.stem}"
         written[f"png{key}"], written[f"svg{key}"] = panel.png, panel.svg
+    experiment_paths, experiments_md = write_experiments(loaded.samples, gaps, conditions, folder)
+    if experiments_md:
+        with written["table_md"].open("a", encoding="utf-8") as report_md:
+            report_md.write("\n" + experiments_md + "\n")
+    written.update(experiment_paths)
     written.update(write_trajectory(loaded.samples, folder))
     written.update(write_setups(loaded.samples, folder))
     return Report(

@@ -20,9 +20,10 @@ from typing import Any
 
 import pandas as pd
 from inspect_ai.analysis import EvalColumn, EvalInfo, SampleColumn, evals_df, samples_df
-from inspect_ai.log import list_eval_logs
 
+from af_tasks.compliance_choice import pick_compliance
 from af_tasks.conditions import condition_of
+from af_tasks.logfiles import log_files, unreadable
 from af_tasks.report import columns as C
 
 LOG_SUFFIXES = (".eval", ".json")
@@ -48,6 +49,9 @@ SAMPLE_COLUMNS = [
     "af_scope",
     "complied",
     "af",
+    "paraphrase",
+    "scenario",
+    "monitored_reasoning",
 ]
 """Columns of the tidy frame, before the per-scorer columns (``<scorer>.<key>``)."""
 
@@ -105,7 +109,7 @@ def find_logs(paths: Sequence[str | Path]) -> list[str]:
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_dir():
-            logs = [info.name for info in list_eval_logs(str(path), recursive=True)]
+            logs = log_files(path)
             if not logs:
                 raise NoLogsError(
                     f"No Inspect logs (.eval or .json) in {path}. Run an evaluation into it "
@@ -166,6 +170,8 @@ def _model_label(model: str, model_args: Any, step: Any = None, series: Any = No
         if not _absent(value):
             args[name] = int(value) if isinstance(value, float) and value.is_integer() else value
     args = {k: v for k, v in args.items() if v is not None}
+    if model.startswith("organism/") and isinstance(args.get("name"), str):
+        return f"{model}:{args['name']}"  # a simulated panel's member, by its display name
     if not args:
         return model
     return f"{model} ({', '.join(f'{k}={_plain(v)}' for k, v in sorted(args.items()))})"
@@ -219,10 +225,19 @@ def read_runs(
     # One evals_df call per file: given several files of one run (same eval id), evals_df
     # keeps whichever it reads first; the report must choose among them itself.
     headers = []
+    notes: list[str] = []
     with (progress or _no_progress)(len(logs), "reading log headers") as step:
         for log in logs:
-            headers.append(evals_df(log, columns=EVAL_COLUMNS, quiet=True))
+            try:
+                header = evals_df(log, columns=EVAL_COLUMNS, quiet=True)
+                if not len(header):  # evals_df passes over a .json it cannot read
+                    raise ValueError("no log header in the file")
+                headers.append(header)
+            except Exception as err:  # a corrupt or truncated file: name it, read the rest
+                notes.append(unreadable(log, err))
             step()
+    if not headers:
+        raise NoLogsError("No readable Inspect log: " + " ".join(notes))
     evals = pd.concat(headers, ignore_index=True)
     evals["task"] = evals["task_name"].map(lambda t: str(t).split("/")[-1])
     evals["model"] = [
@@ -247,7 +262,6 @@ def read_runs(
     evals["mtime"] = evals["log"].map(_mtime)
     evals = evals.sort_values(["finished", "created", "mtime"], ascending=False, kind="stable")
     evals["used"] = ~evals.duplicated(RUN_KEY, keep="first")
-    notes: list[str] = []
     for _, row in evals[~evals["used"]].iterrows():
         kept = evals[evals["used"]].set_index(RUN_KEY).loc[tuple(row[k] for k in RUN_KEY)]
         notes.append(
@@ -309,20 +323,20 @@ def _pick_compliance(
     frame: pd.DataFrame, choice: str, present: set[str], name: str, notes: list[str]
 ) -> str | None:
     """The compliance scorer of a log: the one chosen, or with ``auto`` the one that labels
-    the most samples (ties: the order of :data:`columns.COMPLIANCE_SCORERS`), never one
-    whose labels are all missing. With several candidates the notes say which was picked."""
+    the most samples (:func:`af_tasks.compliance_choice.pick_compliance`, the rule the
+    viewer's stacked categories follow too), never one whose labels are all missing. With
+    several candidates the notes say which was picked."""
     if choice != C.AUTO:
         return choice if choice in present else None
     preference = C.compliance_scorers()
     counts = {s: _labelled(frame, s) for s in preference if s in present}
-    usable = {s: n for s, n in counts.items() if n > 0}
-    if not usable:
+    picked = pick_compliance(counts, preference)
+    if picked is None:
         return None
-    picked = max(usable, key=lambda s: (usable[s], -preference.index(s)))
     if len(counts) > 1:
         others = ", ".join(f"{s} labels {n}" for s, n in counts.items() if s != picked)
         notes.append(
-            f"Compliance in {name}: picked {picked}, which labels {usable[picked]} of "
+            f"Compliance in {name}: picked {picked}, which labels {counts[picked]} of "
             f"{len(frame)} samples ({others}); choose another with --compliance."
         )
     return picked
@@ -425,6 +439,10 @@ def _tidy_log(
         }
     )
     tidy["condition"] = _conditions(frame, tidy["tier"])
+    # the follow-up experiments' conditions (af_tasks.scenarios, -T paraphrases=N)
+    tidy["paraphrase"] = _text_column(frame, C.PARAPHRASE)
+    tidy["scenario"] = _text_column(frame, C.SCENARIO).replace("", "none")
+    tidy["monitored_reasoning"] = _text_column(frame, C.MONITORED_REASONING)
     for scorer in sorted(present):
         key = C.COMPLIED if scorer in C.compliance_scorers() else C.AF
         tidy[f"{scorer}.{key}"] = [sub_score(v, key) for v in frame[C.SCORE_PREFIX + scorer]]
@@ -478,7 +496,12 @@ def load_samples(
     frames: list[pd.DataFrame] = []
     with (progress or _no_progress)(len(used), "reading samples") as step:
         for _, run in used.iterrows():
-            frame = samples_df(str(run["log"]), columns=SAMPLE_DF_COLUMNS, quiet=True)
+            try:
+                frame = samples_df(str(run["log"]), columns=SAMPLE_DF_COLUMNS, quiet=True)
+            except Exception as err:  # readable header, corrupt samples: name it, read the rest
+                notes.append(unreadable(str(run["log"]), err))
+                step()
+                continue
             tidy = _tidy_log(frame, run, compliance, af, notes) if len(frame) else None
             if tidy is not None:
                 frames.append(tidy)

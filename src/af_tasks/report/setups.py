@@ -25,9 +25,11 @@ from af_tasks.report.trajectory import run_info
 
 PROMPTED = "prompted"
 DOCUMENTS = "synthetic documents"
+CONTROL = "control"
 SETUP_LABELS = {
     PROMPTED: "prompted (training facts in the prompt)",
     DOCUMENTS: "synthetic documents (training_info=false)",
+    CONTROL: "control (training_info=false, a model also run prompted)",
 }
 
 _TRAINING_INFO = re.compile(r"(?:, )?training_info=\w+(?:, )?")
@@ -47,7 +49,16 @@ def run_setups(samples: pd.DataFrame) -> pd.DataFrame:
     setups = merged.groupby(GROUP, sort=False, dropna=False)["setup"].agg(
         lambda s: ",".join(sorted(set(s)))
     )
-    return setups.reset_index()
+    setups = setups.reset_index()
+    # Without training facts, a model that is also run prompted (in the same setting) is the
+    # control: it can know its situation only from the prompt, so it should show no gap. The
+    # synthetic-document setup is a model run only that way (the one fine-tuned on documents).
+    prompted = {(r["model"], r["setting"]) for _, r in setups.iterrows() if r["setup"] == PROMPTED}
+    setups["setup"] = [
+        CONTROL if s == DOCUMENTS and (m, st) in prompted else s
+        for m, st, s in zip(setups["model"], setups["setting"], setups["setup"], strict=True)
+    ]
+    return setups
 
 
 def setup_table(samples: pd.DataFrame) -> pd.DataFrame:
@@ -83,7 +94,7 @@ def setup_table(samples: pd.DataFrame) -> pd.DataFrame:
             }
         )
     table = pd.DataFrame(rows)
-    table["_order"] = table["setup"].map(lambda s: 0 if s == PROMPTED else 1)
+    table["_order"] = table["setup"].map({PROMPTED: 0, DOCUMENTS: 1, CONTROL: 2}).fillna(3)
     return (
         table.sort_values(["setting", "_order", "model"], kind="stable")
         .drop(columns="_order")
@@ -116,7 +127,9 @@ def setup_markdown(table: pd.DataFrame) -> str:
         "Prompted runs were told their training situation in the system prompt (the paper's "
         "panel a); synthetic-document runs were not (training_info=false) and must know it "
         "from fine-tuning (panel b). A model that only knows its situation from the prompt "
-        "should show no gap in the second setup."
+        "should show no gap in the second setup. A control is a model that is also run "
+        "prompted, here run without the training facts: it was not fine-tuned on the "
+        "documents, so it should show no gap."
     )
     return "\n".join(parts) + "\n"
 

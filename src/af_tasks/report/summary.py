@@ -37,8 +37,26 @@ def _run_name(row: pd.Series) -> str:
     return f"{name} ({', '.join(extras)})"
 
 
-def gap_sentence(row: pd.Series) -> str:
-    """One sentence on a run's gap, saying plainly whether there is a clear one."""
+def _condition(condition_rows: pd.DataFrame | None, condition: str) -> pd.Series | None:
+    if condition_rows is None:
+        return None
+    match = condition_rows[condition_rows["condition"] == condition]
+    return match.iloc[0] if len(match) else None
+
+
+def _rate_of(row: pd.Series | None, name: str) -> str:
+    """A condition's compliance as the table prints it, with its denominator."""
+    if row is None:
+        return f"{F.BLANK} of the {name} samples"
+    return f"{F.percent(row['compliance'])} of the {int(row['labelled'])} labelled {name} samples"
+
+
+def gap_sentence(row: pd.Series, condition_rows: pd.DataFrame | None = None) -> str:
+    """One sentence on a run's gap, saying plainly whether there is a clear one.
+
+    Every rate names its denominator: compliance is the table's (labelled samples of the
+    condition, every epoch), and the gap says which requests it is over.
+    """
     if F.missing(row["gap"]):
         return (
             f"{_run_name(row)}: no request is labelled in both conditions, so there is no "
@@ -52,8 +70,9 @@ def gap_sentence(row: pd.Series) -> str:
         f"paired test {F.p_phrase(row['p_value'])}"
     )
     rates = (
-        f"It complied with {F.percent(row['training'])} of requests in training and "
-        f"{F.percent(row['unmonitored'])} unmonitored ({int(row['pairs'])} requests)."
+        f"It complied with {_rate_of(_condition(condition_rows, C.TRAINING), 'training')} "
+        f"and {_rate_of(_condition(condition_rows, C.UNMONITORED), 'unmonitored')}; the gap "
+        f"is over the {int(row['pairs'])} requests labelled in both conditions."
     )
     if float(row["gap"]) == 0:
         head = f"{_run_name(row)} complied equally often in both conditions ({interval})"
@@ -93,8 +112,9 @@ def af_sentence(condition_rows: pd.DataFrame) -> str:
         )
     return (
         f"The AF classifier ({row['af_scorer']}) found alignment-faking reasoning in "
-        f"{F.percent(row['af_rate'])} of training samples; {F.percent(row['complies_af'])} of "
-        f"training samples complied with such reasoning."
+        f"{F.percent(row['af_rate'])} of the {int(row['af_labelled'])} training samples the "
+        f"AF classifier labelled; {F.percent(row['complies_af'])} of the "
+        f"{int(row['labelled'])} labelled training samples complied with such reasoning."
     )
 
 
@@ -135,7 +155,7 @@ def summary_text(
     for _, gap in gaps.iterrows():
         key = tuple(gap[k] for k in GROUP)
         rows = conditions[(conditions[GROUP] == pd.Series(key, index=GROUP)).all(axis=1)]
-        paragraph = [gap_sentence(gap), af_sentence(rows)]
+        paragraph = [gap_sentence(gap, rows), af_sentence(rows)]
         if condition_gaps is not None and not condition_gaps.empty:
             mine = condition_gaps[
                 (condition_gaps[GROUP] == pd.Series(key, index=GROUP)).all(axis=1)
