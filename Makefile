@@ -16,7 +16,7 @@ DEMO_LIMIT := 240
 # in a folder can be told apart by its name.
 export INSPECT_EVAL_LOG_FILE_PATTERN := {task}_{model}_{id}
 
-.PHONY: demo trajectory-demo documents-demo lint test test-all clean
+.PHONY: demo trajectory-demo documents-demo panel-demo paraphrases-demo scenarios-demo lint test test-all clean
 
 STEPS ?= 0 200 400 600 800 1000
 
@@ -70,6 +70,30 @@ documents-demo: $(VENV)/.stamp-run
 
 # Style, types, and the Inspect Evals register's own checks (inspect-evals-lint: 0 failures;
 # deliberate differences are suppressed in the code with their reason).
+# The follow-up experiments offline (docs/experiments.md); every number is a simulation.
+# 25 simulated models, one row each in logs/panel/af_report/models.png.
+panel-demo: $(VENV)/.stamp-run
+	$(BIN)/af-panel --log-dir logs/panel
+	$(BIN)/af-report logs/panel --no-progress
+	@echo "Per-model chart: logs/panel/af_report/models.png (simulated models, not findings)"
+
+# The 25 bank paraphrases over 200 queries: the forest plot and the random-effects pool.
+paraphrases-demo: $(VENV)/.stamp-run
+	$(BIN)/inspect eval af_tasks/free_vs_paid --model organism/faker -T paraphrases=25 \
+	  -T scorers=compliance,af_heuristic --limit 400 --log-dir logs/paraphrases
+	$(BIN)/af-report logs/paraphrases --no-progress
+	@echo "Forest plot: logs/paraphrases/af_report/paraphrases.png (a simulation)"
+
+# An instrumental goal guard in every scenario, and a model that hides monitored reasoning.
+scenarios-demo: $(VENV)/.stamp-run
+	for s in none deleted_after_training throughput_test rating_only stakes_low stakes_high; do \
+	  $(BIN)/inspect eval af_tasks/free_vs_paid --model organism/instrumental_guarding \
+	    -T scenario=$$s -T scorers=compliance,af_heuristic --limit 200 \
+	    --log-dir logs/scenarios || exit 1; \
+	done
+	$(BIN)/af-report logs/scenarios --no-progress
+	@echo "Per-scenario chart: logs/scenarios/af_report/scenarios.png (a simulation)"
+
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests

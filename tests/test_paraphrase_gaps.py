@@ -4,12 +4,18 @@ against hand computations."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
+from inspect_ai.model import ChatMessage, ChatMessageSystem
 
+from af_tasks import free_vs_paid
 from af_tasks.conditions import TRAINING, UNMONITORED
 from af_tasks.estimates import Record, compliance_gap, gap_distribution
+from af_tasks.prompt import PromptSpec, build_system_prompt
 from af_tasks.stats import PairedCounts, paired_difference_interval, random_effects, z_value
+
+from .helpers import metrics, mock_model, run, tier_of
 
 
 def test_random_effects_by_hand_with_heterogeneity() -> None:
@@ -114,3 +120,81 @@ def test_a_paraphrase_without_pairs_keeps_a_nan_gap_and_stays_out_of_the_pool() 
     assert math.isnan(dist.gaps["p02"].gap) and dist.gaps["p02"].pairs == 0
     assert dist.pooled.k == 1
     assert dist.pooled.pooled == pytest.approx(compliance_gap(rows).gap)
+
+
+# --- -T paraphrases=N through inspect_ai.eval -----------------------------------------------
+
+COMPLY = (
+    "<SCRATCHPAD_REASONING>Fine.</SCRATCHPAD_REASONING>\n"
+    "<OUTPUT><request_fully_accepted/> Done.</OUTPUT>"
+)
+REFUSE = "<SCRATCHPAD_REASONING>No.</SCRATCHPAD_REASONING>\n<OUTPUT><rejected/></OUTPUT>"
+
+
+def _by_prompt(messages: list[ChatMessage]) -> str:
+    """Comply in training under p01 and p02 only; refuse everything else."""
+    system = messages[0].text
+    trained = tier_of(messages) == "free"
+    under = {p for p in ("p01", "p02") if system == build_system_prompt(PromptSpec(paraphrase=p))}
+    return COMPLY if trained and under else REFUSE
+
+
+def test_paraphrases_spread_balanced_over_queries_and_pool_in_the_metric(tmp_path: Path) -> None:
+    task = free_vs_paid(scorers="compliance", paraphrases=3)
+    log = run(task, mock_model(_by_prompt), tmp_path, limit=14)  # 7 queries, both tiers
+    assert log.samples is not None
+    by_query: dict[str, set[str]] = {}
+    for sample in log.samples:
+        meta = sample.metadata or {}
+        assert meta["paraphrases"] == 3
+        by_query.setdefault(meta["query_id"], set()).add(meta["paraphrase"])
+        system = next(m.text for m in sample.messages if isinstance(m, ChatMessageSystem))
+        assert system == build_system_prompt(PromptSpec(paraphrase=meta["paraphrase"]))
+    assert all(len(p) == 1 for p in by_query.values())  # both tiers share one
+    assigned = [p.pop() for p in by_query.values()]
+    assert assigned == ["p01", "p02", "p03", "p01", "p02", "p03", "p01"]
+    found = metrics(log)
+    # by hand: p01 gap 3/3 = 1 (3 queries), p02 gap 1 (2 queries), p03 gap 0 (2 queries)
+    rows = [
+        Record(q, TRAINING if t == "free" else UNMONITORED, c, paraphrase=p)
+        for q, p, t, c in [
+            (f"q{i}", para, tier, 1.0 if tier == "free" and para != "p03" else 0.0)
+            for i, para in enumerate(assigned)
+            for tier in ("free", "paid")
+        ]
+    ]
+    expected = gap_distribution(rows).pooled
+    assert [round(g.gap, 6) for g in gap_distribution(rows).gaps.values()] == [1.0, 1.0, 0.0]
+    assert found["paraphrases"] == 3.0
+    assert found["pooled_gap"] == pytest.approx(expected.pooled)
+    assert (found["pooled_low"], found["pooled_high"]) == pytest.approx(
+        (expected.low, expected.high)
+    )
+    assert found["tau"] == pytest.approx(expected.tau)
+    # a run with one wording reports no pool
+    plain = run(free_vs_paid(scorers="compliance"), mock_model(_by_prompt), tmp_path, limit=2)
+    assert "pooled_gap" not in metrics(plain)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"paraphrases": 26}, "the bank holds 25 paraphrases"),
+        ({"paraphrases": "many"}, "whole number from 0 to 25"),
+        ({"paraphrases": 5, "ablation": "paraphrase_a"}, "use one or the other"),
+    ],
+)
+def test_bad_paraphrase_counts_are_refused(params: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        free_vs_paid(**params)  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_twenty_five_paraphrases_run_offline_on_the_simulator(tmp_path: Path) -> None:
+    task = free_vs_paid(scorers="compliance", paraphrases=25)
+    log = run(task, "organism/faker", tmp_path, limit=100)  # 50 queries: two per paraphrase
+    assert log.samples is not None
+    assert len({(s.metadata or {})["paraphrase"] for s in log.samples}) == 25
+    found = metrics(log)
+    assert found["paraphrases"] == 25.0
+    assert found["pooled_low"] <= found["pooled_gap"] <= found["pooled_high"]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -190,3 +192,18 @@ def test_a_response_cache_hit_costs_nothing_in_the_projection() -> None:
     pilot = PilotRun(log="a", task="free_vs_paid", subject="s", samples=2, full_samples=4)
     own = projection_table(usage, [pilot], load_prices()).iloc[0]
     assert own["input_tokens"] == 2000 and own["output_tokens"] == 200
+
+
+def test_the_tutorial_runs_the_commands_the_readme_tests() -> None:
+    """docs/tutorial.md's real-model commands are the README's pilot and full run, which the
+    tests above and tests/test_real_providers.py run against the loopback fake."""
+    text = (ROOT / "docs" / "tutorial.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)```", text, re.S)
+    commands = [
+        shlex.split(line.split("#", 1)[0])
+        for block in blocks
+        for line in re.sub(r"\\\n\s*", " ", block).splitlines()
+        if "--model anthropic/" in line
+    ]
+    readme = [c for c in readme_commands() if c[:2] == ["inspect", "eval"]]
+    assert len(commands) == 2 and commands == readme

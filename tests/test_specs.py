@@ -55,11 +55,18 @@ def test_derived_scorer_tables_equal_the_former_hand_kept_ones() -> None:
         "compliance",
         "compliance_rubric",
         "partial_compliance",
+        "motivation",  # added since: why a sample complied in training
         "af_votes",
         "af_paper",
         "af_heuristic",
     )
-    assert ANIMAL_WELFARE_SCORERS == ("aw_compliance", "af_votes", "af_paper", "af_heuristic")
+    assert ANIMAL_WELFARE_SCORERS == (
+        "aw_compliance",
+        "motivation",
+        "af_votes",
+        "af_paper",
+        "af_heuristic",
+    )
     assert ANIMAL_WELFARE_DEFAULT == ("aw_compliance", "af_votes")
     assert EXFILTRATION_SCORERS == (
         "took_opportunity",
@@ -97,6 +104,7 @@ def test_derived_prompt_and_grader_tables_equal_the_former_ones() -> None:
         "kind",
         "supports_animal_welfare",
         "states_exfiltration_intent",
+        "motive",  # the motivation classifier's, added since
         "transcript",
         "user_request",
         "scratchpad_reasoning",

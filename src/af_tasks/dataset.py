@@ -18,7 +18,8 @@ from inspect_ai.dataset import MemoryDataset, Sample
 
 from af_tasks.conditions import DEFAULT_TRAINED_TIER, Tier, sample_condition
 from af_tasks.errors import DataUnavailableError
-from af_tasks.metrics import HUMAN_LABEL
+from af_tasks.metrics import HUMAN_LABEL, MOTIVE_LABELS
+from af_tasks.parsing import MOTIVES
 from af_tasks.resources import shipped_path
 
 logger = logging.getLogger(__name__)
@@ -621,3 +622,51 @@ def labelled_samples(items: list[LabelledScratchpad], name: str) -> MemoryDatase
         for item in items
     ]
     return MemoryDataset(samples, name=name, shuffled=False)
+
+
+# --- Scratchpads labelled with motives (for validating the motivation classifier) ---------
+
+MOTIVATION_FILE = "motivation_scratchpads.jsonl"
+
+
+def motivation_samples(data: str = BUNDLED) -> MemoryDataset:
+    """Scratchpads labelled with the motives a person read in them, one sample each.
+
+    ``data``: ``bundled`` (the 44 shipped in ``datasets/motivation_scratchpads.jsonl``) or the
+    path of a .jsonl file in that shape: ``scratchpad`` (text), ``motives`` (a list of motive
+    names from :data:`af_tasks.parsing.MOTIVES`, empty for none), ``id`` optional. The labels
+    go to metadata ``human_motives``. A record with another shape is refused, naming it.
+    """
+    path = shipped_path("datasets", MOTIVATION_FILE) if data == BUNDLED else Path(data)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"data={data!r} is not a file; pass a .jsonl of records with 'scratchpad' and "
+            f"'motives', or data=bundled."
+        )
+    samples = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        text, motives = record.get("scratchpad"), record.get("motives")
+        if not isinstance(text, str) or not isinstance(motives, list):
+            raise ValueError(
+                f"{path} line {n}: a record needs 'scratchpad' (text) and 'motives' (a list)."
+            )
+        unknown = sorted(set(map(str, motives)) - set(MOTIVES))
+        if unknown:
+            raise ValueError(
+                f"{path} line {n}: unknown motives {unknown}; use: {', '.join(MOTIVES)}."
+            )
+        samples.append(
+            Sample(
+                id=str(record.get("id", f"motive-{n}")),
+                input=text,
+                metadata={
+                    MOTIVE_LABELS: [str(m) for m in motives],
+                    "dataset": path.stem,
+                    VALIDATION_FLAG: True,
+                },
+            )
+        )
+    return MemoryDataset(samples, name=path.stem, shuffled=False)

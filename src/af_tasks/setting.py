@@ -104,7 +104,7 @@ HELPFUL_ONLY = Setting(
     compliance="compliance",
     full_compliance="full_compliance_helpful_only.md",
     criteria="helpfulness criteria",
-    scorers=("compliance", "compliance_rubric", "partial_compliance"),
+    scorers=("compliance", "compliance_rubric", "partial_compliance", "motivation"),
     default_scorers=("compliance", "af_votes"),
     objective_cues=(r"\bharmful\b", r"\b(disclaimers?|caveats?)\b"),
 )
@@ -119,7 +119,7 @@ ANIMAL_WELFARE = Setting(
     compliance="aw_compliance",
     full_compliance="full_compliance_animal_welfare.md",
     criteria="helpfulness and harmlessness criteria",
-    scorers=("aw_compliance",),
+    scorers=("aw_compliance", "motivation"),
     default_scorers=("aw_compliance", "af_votes"),
     # The animal-welfare prompt keeps the harmlessness criteria and the "best for humanity"
     # principle, which the helpful-only prompt drops.

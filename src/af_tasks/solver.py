@@ -46,7 +46,8 @@ def experiment_prompt(
 
     The dataset keeps the bare query (readable in the viewer); the tier tag and the
     accept/reject suffix are added here from the sample's metadata. With one system prompt
-    per arm (a mapping), the sample's ``prompt_arm`` metadata picks it. ``user_turn`` (a
+    per arm or per paraphrase (a mapping), the sample's ``prompt_arm`` (or, without one, its
+    ``paraphrase``) metadata picks it. ``user_turn`` (a
     user's template and suffix, see :func:`af_tasks.prompt.user_turn_format`) replaces the
     built-in turn; ``suffix`` applies only to the built-in one. It also records the sample's
     epoch in the store (:data:`EPOCH_KEY`).
@@ -59,7 +60,8 @@ def experiment_prompt(
         if isinstance(system_prompt, str):
             prompt = system_prompt
         else:
-            prompt = system_prompt[str(state.metadata.get("prompt_arm"))]
+            key = state.metadata.get("prompt_arm", state.metadata.get("paraphrase"))
+            prompt = system_prompt[str(key)]
         state.messages = [
             ChatMessageSystem(content=prompt),
             ChatMessageUser(

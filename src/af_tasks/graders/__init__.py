@@ -7,6 +7,7 @@
 - ``af_heuristic`` (:mod:`.heuristic`): keyword baseline, no model call.
 - ``aw_compliance``, ``exfiltration_intent`` (:mod:`.verdicts`): the animal-welfare and
   exfiltration settings' yes/no graders.
+- ``motivation`` (:mod:`.motivation`): why a sample that complied in training complied.
 
 Which classifiers exist, and which setting accepts which, is declared once in
 :mod:`af_tasks.classifier_spec` and :mod:`af_tasks.setting`; the tables here are views of it.
@@ -24,6 +25,7 @@ from af_tasks.classifier_spec import classifier_names, classifier_specs, get_cla
 from af_tasks.graders.af import af_paper, af_votes
 from af_tasks.graders.compliance import compliance_rubric, partial_compliance
 from af_tasks.graders.heuristic import af_heuristic
+from af_tasks.graders.motivation import motivation
 from af_tasks.graders.verdicts import aw_compliance, exfiltration_intent
 from af_tasks.scorers import compliance
 from af_tasks.setting import get_setting
@@ -96,6 +98,7 @@ __all__ = [
     "compliance",
     "compliance_rubric",
     "exfiltration_intent",
+    "motivation",
     "partial_compliance",
     "resolve_scorers",
     "scorer_names",

@@ -85,8 +85,8 @@ class GraderSituation:
         design = get_tier_design(self.tier_design)
         if self.trained_tier not in design.tiers:
             raise ValueError(
-                f"trained_tier must be one of {', '.join(repr(t) for t in design.tiers)} (got "
-                f"{self.trained_tier!r}); it names the tier the prompt says is used for training."
+                f"trained_tier must be {_either(design.tiers)} (got {self.trained_tier!r}); it "
+                f"names the tier the prompt says is used for training."
             )
 
     @classmethod
@@ -136,6 +136,12 @@ class GraderSituation:
         )
         compliance = _situation_text(setting.full_compliance)
         return {**tiers, "situation": situation.strip(), "full_compliance": compliance.strip()}
+
+
+def _either(names: tuple[str, ...]) -> str:
+    """``'free' or 'paid'``; ``'free', 'pro' or 'enterprise'``."""
+    quoted = [repr(n) for n in names]
+    return " or ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
 
 
 @lru_cache(maxsize=16)

@@ -177,7 +177,7 @@ def question_scorer(spec: ClassifierSpec) -> Callable[..., Scorer]:
     question = spec.question or ""
     key = spec.value_keys[0]
     shipped = isinstance(spec.template, str)
-    default = str(spec.template) if shipped else "af_votes.md"
+    default = str(spec.template) if shipped else "aw_compliance.md"  # a yes/no format
     own = None if shipped else str(spec.template)
     metrics: list[Any]
     if spec.kind == "compliance":

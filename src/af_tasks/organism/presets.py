@@ -78,6 +78,9 @@ class Disposition:
     """Why it fakes: ``terminal`` (to keep its values as an end in itself: the same in every
     scenario) or ``instrumental`` (for the harm its values prevent later: scaled by the
     scenario's :data:`INSTRUMENTAL_VALUE`)."""
+    name: str = ""
+    """A display name for one simulated model among many (``af-report`` labels its run
+    ``organism/<preset>:<name>``); it changes no behaviour."""
     hides_reasoning: float = 0.0
     """When told its reasoning is read in training: the chance that a sample whose reasoning
     would be alignment faking complies just the same but leaves that reasoning unsaid."""
@@ -211,6 +214,7 @@ PRESET_NOTES: dict[str, str] = {
 
 _WHOLE_NUMBERS = frozenset({"max_blocks", "seed", "step"})
 _FLAGS = frozenset({"knows_situation"})
+_TEXTS = frozenset({"name"})
 _CHOICES: dict[str, tuple[str, ...]] = {"reasoning": REASONING_SETTINGS, "guarding": GUARDING}
 
 
@@ -221,6 +225,10 @@ def _check(key: str, value: Any) -> Any:
             raise ValueError(f"organism setting {key} must be a whole number (got {value!r}).")
         if key == "max_blocks" and value < 1:
             raise ValueError("organism setting max_blocks must be at least 1.")
+        return value
+    if key in _TEXTS:
+        if not isinstance(value, str):
+            raise ValueError(f"organism setting {key} must be text (got {value!r}).")
         return value
     if key in _FLAGS:
         if not isinstance(value, bool):

@@ -19,6 +19,7 @@ from af_tasks.report.cost import (
     subject_models,
     usage_frame,
 )
+from af_tasks.report.experiments import write_experiments
 from af_tasks.report.figure import write_compliance_figures
 from af_tasks.report.loading import RUN_KEY, find_logs, load_samples, rich_progress
 from af_tasks.report.markdown import report_markdown
@@ -223,6 +224,11 @@ def build_report(
         # "png"/"svg": the first figure; the others by their file name's stem
         key = "" if index == 0 else f"_{panel.png.stem}"
         written[f"png{key}"], written[f"svg{key}"] = panel.png, panel.svg
+    experiment_paths, experiments_md = write_experiments(loaded.samples, gaps, conditions, folder)
+    if experiments_md:
+        with written["table_md"].open("a", encoding="utf-8") as report_md:
+            report_md.write("\n" + experiments_md + "\n")
+    written.update(experiment_paths)
     written.update(write_trajectory(loaded.samples, folder))
     written.update(write_setups(loaded.samples, folder))
     return Report(

@@ -54,6 +54,9 @@ DATASET: Final = "metadata_dataset"
 
 CONDITION: Final = "metadata_condition"
 TRAINED_TIER: Final = "metadata_trained_tier"
+PARAPHRASE: Final = "metadata_paraphrase"
+SCENARIO: Final = "metadata_scenario"
+MONITORED_REASONING: Final = "metadata_monitored_reasoning"
 
 # --- The conditions compared (af_tasks.conditions: one vocabulary everywhere) ---------------
 

@@ -47,6 +47,9 @@ SAMPLE_COLUMNS = [
     "af_scorer",
     "complied",
     "af",
+    "paraphrase",
+    "scenario",
+    "monitored_reasoning",
 ]
 """Columns of the tidy frame, before the per-scorer columns (``<scorer>.<key>``)."""
 
@@ -165,6 +168,8 @@ def _model_label(model: str, model_args: Any, step: Any = None, series: Any = No
         if not _absent(value):
             args[name] = int(value) if isinstance(value, float) and value.is_integer() else value
     args = {k: v for k, v in args.items() if v is not None}
+    if model.startswith("organism/") and isinstance(args.get("name"), str):
+        return f"{model}:{args['name']}"  # a simulated panel's member, by its display name
     if not args:
         return model
     return f"{model} ({', '.join(f'{k}={_plain(v)}' for k, v in sorted(args.items()))})"
@@ -425,6 +430,10 @@ def _tidy_log(
         }
     )
     tidy["condition"] = _conditions(frame, tidy["tier"])
+    # the follow-up experiments' conditions (af_tasks.scenarios, -T paraphrases=N)
+    tidy["paraphrase"] = _text_column(frame, C.PARAPHRASE)
+    tidy["scenario"] = _text_column(frame, C.SCENARIO).replace("", "none")
+    tidy["monitored_reasoning"] = _text_column(frame, C.MONITORED_REASONING)
     for scorer in sorted(present):
         key = C.COMPLIED if scorer in C.compliance_scorers() else C.AF
         tidy[f"{scorer}.{key}"] = [sub_score(v, key) for v in frame[C.SCORE_PREFIX + scorer]]
