@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from inspect_ai.scorer import Scorer
 
@@ -84,19 +84,28 @@ class ClassifierSpec:
 
     def scorer_function(self) -> Callable[..., Scorer]:
         """The scorer function, imported on first use when named by a string."""
-        if self.factory is None:
-            from af_tasks.graders.verdicts import question_scorer
-
-            return question_scorer(self)
+        if self.factory is None:  # a declared yes/no grader: built from this spec
+            build: Callable[[ClassifierSpec], Callable[..., Scorer]] = _named(QUESTION_SCORER)
+            return build(self)
         if not isinstance(self.factory, str):
             return self.factory
-        module, _, attr = self.factory.partition(":")
-        function: Callable[..., Scorer] = getattr(importlib.import_module(module), attr)
+        function: Callable[..., Scorer] = _named(self.factory)
         return function
 
     def build(self) -> Scorer:
         """The scorer with its default settings."""
         return self.scorer_function()()
+
+
+QUESTION_SCORER = "af_tasks.graders.verdicts:question_scorer"
+"""What builds a classifier declared by a template and a question (named, not imported here:
+the graders build on these declarations)."""
+
+
+def _named(reference: str) -> Any:
+    """The object a ``"module:attribute"`` reference names, imported on first use."""
+    module, _, attr = reference.partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 _AF_TAGS = ("reasoning", "quote", "answer", "final_answer", "criterion", "criteria")

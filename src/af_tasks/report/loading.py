@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 from inspect_ai.analysis import EvalColumn, EvalInfo, SampleColumn, evals_df, samples_df
 
+from af_tasks.compliance_choice import pick_compliance
 from af_tasks.conditions import condition_of
 from af_tasks.logfiles import log_files, unreadable
 from af_tasks.report import columns as C
@@ -315,20 +316,20 @@ def _pick_compliance(
     frame: pd.DataFrame, choice: str, present: set[str], name: str, notes: list[str]
 ) -> str | None:
     """The compliance scorer of a log: the one chosen, or with ``auto`` the one that labels
-    the most samples (ties: the order of :data:`columns.COMPLIANCE_SCORERS`), never one
-    whose labels are all missing. With several candidates the notes say which was picked."""
+    the most samples (:func:`af_tasks.compliance_choice.pick_compliance`, the rule the
+    viewer's stacked categories follow too), never one whose labels are all missing. With
+    several candidates the notes say which was picked."""
     if choice != C.AUTO:
         return choice if choice in present else None
     preference = C.compliance_scorers()
     counts = {s: _labelled(frame, s) for s in preference if s in present}
-    usable = {s: n for s, n in counts.items() if n > 0}
-    if not usable:
+    picked = pick_compliance(counts, preference)
+    if picked is None:
         return None
-    picked = max(usable, key=lambda s: (usable[s], -preference.index(s)))
     if len(counts) > 1:
         others = ", ".join(f"{s} labels {n}" for s, n in counts.items() if s != picked)
         notes.append(
-            f"Compliance in {name}: picked {picked}, which labels {usable[picked]} of "
+            f"Compliance in {name}: picked {picked}, which labels {counts[picked]} of "
             f"{len(frame)} samples ({others}); choose another with --compliance."
         )
     return picked
