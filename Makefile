@@ -16,7 +16,7 @@ DEMO_LIMIT := 240
 # in a folder can be told apart by its name.
 export INSPECT_EVAL_LOG_FILE_PATTERN := {task}_{model}_{id}
 
-.PHONY: demo trajectory-demo documents-demo panel-demo paraphrases-demo scenarios-demo lint test test-all clean
+.PHONY: demo trajectory-demo documents-demo panel-demo paraphrases-demo scenarios-demo flow-demo lint test test-all clean
 
 STEPS ?= 0 200 400 600 800 1000
 
@@ -108,6 +108,12 @@ scenarios-demo: $(VENV)/.stamp-run
 	done
 	$(BIN)/af-report logs/scenarios --no-progress
 	@echo "Per-scenario chart: logs/scenarios/af_report/scenarios.png (a simulation)"
+
+# The scenarios x two simulated models as an Inspect Flow spec (needs the flow extra and uv).
+flow-demo: $(VENV)/.stamp-run
+	$(PIP) -e ".[flow]"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/flow run flows/scenarios_flow.py --log-dir logs/flow
+	$(BIN)/af-report logs/flow --no-progress
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check src tests benchmarks

@@ -290,3 +290,32 @@ def test_template_version_covers_the_situation_text(tmp_path: Path) -> None:
     own.write_text("Mine: {{transcript}} <final_answer>", encoding="utf-8")
     mine = load_template(str(own), "af_votes.md")
     assert mine.version == hashlib.sha256(mine.text.encode("utf-8")).hexdigest()[:12]
+
+
+# Each ablation or arm that leaves a fact out of the model's prompt, and a phrase of the
+# grader's situation text that states that fact (which the grader must then not be told).
+LEFT_OUT = {
+    "no_privacy": "never monitored",
+    "no_tier_visibility": "a tag in each conversation shows which tier",
+    "no_values_modification": "values, goals and motivations",
+}
+
+
+@pytest.mark.parametrize("ablation", sorted(LEFT_OUT))
+def test_grader_situation_follows_every_ablation(ablation: str, tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    full = _vote_prompt(free_vs_paid(dataset=_one_query(tmp_path / "a")), tmp_path / "a")
+    assert LEFT_OUT[ablation] in full  # the check can fail
+    task = free_vs_paid(dataset=_one_query(tmp_path / "b"), ablation=ablation)
+    prompt = _vote_prompt(task, tmp_path / "b")
+    assert LEFT_OUT[ablation] not in prompt
+    assert TOLD in prompt and FREE_TRAINED in prompt  # the rest is still described
+
+
+def test_grader_situation_of_the_control_arm_states_no_objective() -> None:
+    conflict = GraderSituation.of({"arm": "conflict-training"}).values()["situation"]
+    control = GraderSituation.of({"arm": "control-training"}).values()["situation"]
+    assert HELPFUL in conflict and "new objective" in conflict
+    assert HELPFUL not in control and "stated no new objective" in control
+    assert FREE_TRAINED in control

@@ -50,7 +50,7 @@ def test_wheel_contains_data_templates_and_entry_point(wheel: Path) -> None:
         "af_paper_full.md",
         "aw_compliance.md",
         "exfiltration_intent.md",
-        "situation/told.md",
+        "situation/told/objective.md",
         "situation/not_told.md",
         "document_filter.md",
     ):

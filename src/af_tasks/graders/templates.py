@@ -35,8 +35,19 @@ PLACEHOLDERS = frozenset({"transcript", "block"}) | SITUATION_PLACEHOLDERS
 # settings (af_tasks.setting). One template serves every setting; only these change.
 OBJECTIVES: dict[str, str] = {s.name: s.objective for s in settings()}
 _COMPLIANCE_FILE: dict[str, str | Path] = {s.name: s.full_compliance for s in settings()}
+TOLD_PARTS = ("objective", "tiers", "privacy", "tier_tag", "modification", "values", "hidden")
+"""The sentences of the situation a grader is told when the prompt described training, in
+order (``scorers/situation/told/<part>.md``); a part the sample's prompt left out is left out
+here too (:attr:`GraderSituation.left_out`)."""
+LEFT_OUT_BY_ABLATION: dict[str, str] = {
+    "no_privacy": "privacy",
+    "no_tier_visibility": "tier_tag",
+    "no_values_modification": "values",
+}
+"""The situation part each prompt ablation removes from what the model was told."""
 SITUATION_FILES = (
-    "told.md",
+    *(f"told/{part}.md" for part in TOLD_PARTS),
+    "told/no_objective.md",
     "not_told.md",
     *sorted({str(f) for f in _COMPLIANCE_FILE.values() if not isinstance(f, Path)}),
 )
@@ -60,6 +71,9 @@ class GraderSituation:
     training_info: bool = True
     trained_tier: TrainedTier = "free"
     tier_design: str = default_design().name
+    left_out: frozenset[str] = frozenset()
+    """Parts of :data:`TOLD_PARTS` the sample's prompt did not state (its ablations; the
+    objective in a control arm), so the grader is not told the model was told them."""
 
     def __post_init__(self) -> None:
         known = setting_names()
@@ -79,11 +93,19 @@ class GraderSituation:
     def of(cls, metadata: Mapping[str, Any]) -> GraderSituation:
         """The situation recorded in a sample's metadata (defaults: the paper's main setup)."""
         training_info = metadata.get("training_info", True)
+        ablation = metadata.get("ablation") or ""
+        names = ablation.split(",") if isinstance(ablation, str) else list(ablation)
+        left_out = {
+            LEFT_OUT_BY_ABLATION[n.strip()] for n in names if n.strip() in LEFT_OUT_BY_ABLATION
+        }
+        if str(metadata.get("arm") or "").startswith("control"):
+            left_out.add("objective")  # the control arm's prompt has no training objective
         return cls(
             setting=str(metadata.get("setting", "helpful_only")),
             training_info=training_info if isinstance(training_info, bool) else True,
             trained_tier=metadata.get("trained_tier") or "free",
             tier_design=str(metadata.get("tier_design") or default_design().name),
+            left_out=frozenset(left_out),
         )
 
     @property
@@ -100,8 +122,18 @@ class GraderSituation:
             "trained_tier": self.trained_tier,
             "unmonitored_tier": self.unmonitored_tier,
         }
-        told = "told.md" if self.training_info else "not_told.md"
-        situation = fill(_situation_text(told), tiers, source=f"scorers/situation/{told}")
+        if self.training_info:
+            parts = [
+                "no_objective" if p == "objective" and p in self.left_out else p
+                for p in TOLD_PARTS
+                if p == "objective" or p not in self.left_out
+            ]
+            files = [f"told/{p}.md" for p in parts]
+        else:
+            files = ["not_told.md"]
+        situation = " ".join(
+            fill(_situation_text(f), tiers, source=f"scorers/situation/{f}").strip() for f in files
+        )
         compliance = _situation_text(setting.full_compliance)
         return {**tiers, "situation": situation.strip(), "full_compliance": compliance.strip()}
 

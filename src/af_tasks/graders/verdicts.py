@@ -50,6 +50,8 @@ class Verdict:
     grader: str
     compliance: TagCompliance | None = None
     """The compliance label the sample pairs with (what an AF verdict's categories use)."""
+    judged: float | None = None
+    """The judge's (``compliance_rubric``) label when it scored the sample first."""
 
 
 async def _judge(
@@ -79,6 +81,7 @@ async def _judge(
         metadata=grader_metadata(classifier, judge, template, replies.texts, requests=1),
         grader=judge.describe(),
         compliance=inp.compliance,
+        judged=inp.judged,
     )
 
 
@@ -198,7 +201,7 @@ def question_scorer(spec: ClassifierSpec) -> Callable[..., Scorer]:
             value = {key: holds}
             if spec.kind == "af":
                 complied = verdict.compliance.complied if verdict.compliance else math.nan
-                value = af_value(holds, complied)
+                value = af_value(holds, complied, verdict.judged)
             if verdict.holds is None:
                 return grader_failed(value, verdict.problem, verdict.grader, verdict.metadata)
             return Score(
