@@ -46,10 +46,10 @@ demo: $(VENV)/.stamp-run
 
 # A simulated RL run: one resumable eval set per checkpoint, each log marked with its step by
 # Inspect's own --metadata, then af-report draws the stacked areas over the steps.
-# A subset, to stay under two minutes on two cores: the first TRAJECTORY_LIMIT samples (60
+# A subset, to stay under two minutes on two cores: the first TRAJECTORY_LIMIT samples (30
 # requests in both tiers) at each step. TRAJECTORY_LIMIT=all runs all 456 requests (912
 # samples a step, several minutes) into logs/trajectory-full.
-TRAJECTORY_LIMIT ?= 120
+TRAJECTORY_LIMIT ?= 60
 TRAJECTORY_DIR := logs/trajectory$(if $(filter all,$(TRAJECTORY_LIMIT)),-full)
 trajectory-demo: $(VENV)/.stamp-run
 	for step in $(STEPS); do \
