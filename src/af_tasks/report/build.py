@@ -19,6 +19,12 @@ from af_tasks.report.cost import (
     subject_models,
     usage_frame,
 )
+from af_tasks.report.exfiltration import (
+    exfiltration_summary,
+    exfiltration_table,
+    only_exfiltration,
+    write_exfiltration,
+)
 from af_tasks.report.experiments import write_experiments
 from af_tasks.report.figure import write_compliance_figures
 from af_tasks.report.loading import RUN_KEY, find_logs, load_samples, rich_progress
@@ -37,6 +43,7 @@ from af_tasks.report.reliability import (
 from af_tasks.report.setups import write_setups
 from af_tasks.report.summary import summary_text
 from af_tasks.report.table import (
+    GROUP,
     condition_gap_table,
     condition_table,
     gap_table,
@@ -72,8 +79,9 @@ class Report:
     """The plain-language summary (also in ``summary.md``)."""
     paths: dict[str, Path] = field(default_factory=dict)
     """Written files by kind: table_md, table_csv, gaps_csv, scorers_csv, cost_csv, png, svg,
-    summary, accounting_csv, agreement_csv (with both tag and judge labels), and
-    condition_gaps_csv with three-tier runs."""
+    summary, accounting_csv, agreement_csv (with both tag and judge labels),
+    condition_gaps_csv with three-tier runs, and exfiltration_csv and exfiltration_png with
+    exfiltration runs (:mod:`af_tasks.report.exfiltration`)."""
     cost: RunCost | None = None
     """Requests, tokens and price per model and role (:mod:`af_tasks.report.cost`)."""
     projection: pd.DataFrame | None = None
@@ -160,7 +168,13 @@ def build_report(
         )
     accounting, agreement = accounting_table(loaded.samples), agreement_table(loaded.samples)
     reliability = reliability_markdown(accounting, agreement)
-    summary = summary_text(gaps, conditions, notes, condition_gaps)
+    # runs with only the exfiltration task's own scores are summarised in their own words
+    exfiltration_only = only_exfiltration(loaded.samples)
+    compared = [tuple(str(v) for v in key) not in exfiltration_only for key in gaps[GROUP].values]
+    exfiltration = exfiltration_table(loaded.samples)
+    summary = summary_text(
+        gaps[compared], conditions, notes, condition_gaps, exfiltration_summary(exfiltration)
+    )
     if reliability:
         summary += "\n" + reliability
     if spent is not None:
@@ -219,6 +233,11 @@ def build_report(
         written["condition_gaps_csv"] = folder / "condition_gaps.csv"
         condition_gaps.to_csv(written["condition_gaps_csv"], index=False)
     scorers.to_csv(written["scorers_csv"], index=False)
+    exfiltration_paths, exfiltration_md = write_exfiltration(exfiltration, folder)
+    if exfiltration_md:
+        with written["table_md"].open("a", encoding="utf-8") as report_md:
+            report_md.write("\n" + exfiltration_md)
+    written.update(exfiltration_paths)
     written["summary"].write_text(summary, encoding="utf-8")
     for index, panel in enumerate(panels):
         # "png"/"svg": the first figure; the others by their file name's stem
