@@ -46,27 +46,42 @@ demo: $(VENV)/.stamp-run
 
 # A simulated RL run: one resumable eval set per checkpoint, each log marked with its step by
 # Inspect's own --metadata, then af-report draws the stacked areas over the steps.
+# A subset, to stay under two minutes on two cores: the first TRAJECTORY_LIMIT samples (30
+# requests in both tiers) at each step. TRAJECTORY_LIMIT=all runs all 456 requests (912
+# samples a step, several minutes) into logs/trajectory-full.
+TRAJECTORY_LIMIT ?= 60
+TRAJECTORY_DIR := logs/trajectory$(if $(filter all,$(TRAJECTORY_LIMIT)),-full)
 trajectory-demo: $(VENV)/.stamp-run
 	for step in $(STEPS); do \
 	  $(BIN)/inspect eval-set af_tasks/free_vs_paid --model organism/rl -M step=$$step \
-	    --metadata step=$$step --log-dir logs/trajectory/step-$$step || exit 1; \
+	    $(if $(filter all,$(TRAJECTORY_LIMIT)),,--limit $(TRAJECTORY_LIMIT)) \
+	    --metadata step=$$step --log-dir $(TRAJECTORY_DIR)/step-$$step || exit 1; \
 	done
-	$(BIN)/af-report logs/trajectory --no-progress
+	$(BIN)/af-report $(TRAJECTORY_DIR) --no-progress
 	@echo "organism/rl simulates an RL run: the trajectory demonstrates the pipeline, not a finding."
-	@echo "Figure: logs/trajectory/af_report/trajectory.png; table: trajectory.md"
+	@echo "$(if $(filter all,$(TRAJECTORY_LIMIT)),All 456 bundled requests ran at each step.,A subset: the first $(TRAJECTORY_LIMIT) samples at each step; make trajectory-demo TRAJECTORY_LIMIT=all runs all 456 requests.)"
+	@echo "Figure: $(TRAJECTORY_DIR)/af_report/trajectory.png; table: trajectory.md"
 
 # The synthetic-document setting offline: generate and export documents, then the prompted
 # run (panel a) next to the no-training-info run of the "documents" simulator (panel b).
+# A subset, to stay under two minutes on two cores: the first DOCUMENTS_LIMIT samples (60
+# requests in both tiers) of each panel. DOCUMENTS_LIMIT=all runs all 456 requests in each
+# panel (several minutes) into logs/panels-full.
+DOCUMENTS_LIMIT ?= 120
+PANELS_DIR := logs/panels$(if $(filter all,$(DOCUMENTS_LIMIT)),-full)
+PANELS_LIMIT = $(if $(filter all,$(DOCUMENTS_LIMIT)),,--limit $(DOCUMENTS_LIMIT))
 documents-demo: $(VENV)/.stamp-run
 	$(BIN)/inspect eval-set af_tasks/synthetic_documents --model organism/faker --log-dir logs/documents
 	$(BIN)/af-docs logs/documents
-	$(BIN)/inspect eval-set af_tasks/free_vs_paid --model organism/faker --log-dir logs/panels/prompted
-	$(BIN)/inspect eval-set af_tasks/free_vs_paid --model organism/documents \
-	  -T training_info=false --log-dir logs/panels/documents
-	$(BIN)/inspect eval-set af_tasks/free_vs_paid --model organism/faker \
-	  -T training_info=false --log-dir logs/panels/control
-	$(BIN)/af-report logs/panels --no-progress
-	@echo "Side by side: logs/panels/af_report/setups.md and setups.png"
+	$(BIN)/inspect eval-set af_tasks/free_vs_paid --model organism/faker $(PANELS_LIMIT) \
+	  --log-dir $(PANELS_DIR)/prompted
+	$(BIN)/inspect eval-set af_tasks/free_vs_paid --model organism/documents $(PANELS_LIMIT) \
+	  -T training_info=false --log-dir $(PANELS_DIR)/documents
+	$(BIN)/inspect eval-set af_tasks/free_vs_paid --model organism/faker $(PANELS_LIMIT) \
+	  -T training_info=false --log-dir $(PANELS_DIR)/control
+	$(BIN)/af-report $(PANELS_DIR) --no-progress
+	@echo "$(if $(filter all,$(DOCUMENTS_LIMIT)),All 456 bundled requests ran in each panel.,A subset: the first $(DOCUMENTS_LIMIT) samples of each panel; make documents-demo DOCUMENTS_LIMIT=all runs all 456 requests.)"
+	@echo "Side by side: $(PANELS_DIR)/af_report/setups.md and setups.png"
 
 # Style, types, and the Inspect Evals register's own checks (inspect-evals-lint: 0 failures;
 # deliberate differences are suppressed in the code with their reason).

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from inspect_ai.log import EvalLog, read_eval_log
+from inspect_ai.log import EvalLog, EvalStats, read_eval_log, write_eval_log
 from inspect_ai.model import (
     ChatMessage,
     GenerateConfig,
+    Model,
     ModelOutput,
     ModelUsage,
     get_model,
@@ -24,10 +25,14 @@ from af_tasks.graders import af_votes
 from af_tasks.report import build_report
 from af_tasks.report.cost import (
     TOKEN_COLUMNS,
+    cost_summary,
     cost_table,
     load_prices,
     price_for,
+    request_frame,
     run_cost,
+    stats_rows,
+    usage_from_stats,
 )
 
 from .graders_kit import subject, task_for, votes_reply
@@ -42,7 +47,7 @@ mockllm/grader,3.0,15.0,3.75,0.30,0.5,2025-01-01
 """
 
 
-def caching_grader() -> object:
+def caching_grader(name: str = "mockllm/grader") -> Model:
     """A grader that reports prompt-cache usage like Anthropic: the first request of a
     prompt writes 1,000 tokens to the cache, later ones read them; 20 uncached, 50 out."""
     seen: set[str] = set()
@@ -56,7 +61,7 @@ def caching_grader() -> object:
         prompt = "\n".join(m.text for m in input)
         first = prompt not in seen
         seen.add(prompt)
-        output = ModelOutput.from_content(model="mockllm/grader", content=votes_reply("yes"))
+        output = ModelOutput.from_content(model=name, content=votes_reply("yes"))
         output.usage = ModelUsage(
             input_tokens=20,
             output_tokens=50,
@@ -66,16 +71,18 @@ def caching_grader() -> object:
         )
         return output
 
-    return get_model("mockllm/grader", custom_outputs=outputs)
+    return get_model(name, custom_outputs=outputs)
 
 
-def graded_log(tmp_path: Path, queries: tuple[str, ...] = ("a", "b")) -> EvalLog:
+def graded_log(
+    tmp_path: Path, queries: tuple[str, ...] = ("a", "b"), grader: str = "mockllm/grader"
+) -> EvalLog:
     task = task_for(af_votes(votes=4, early_stop=False), queries=queries)
     log = run(
         task,
         subject(AF_REASONING, ACCEPTED),
         tmp_path,
-        model_roles={"grader": caching_grader()},
+        model_roles={"grader": caching_grader(grader)},
     )
     return read_eval_log(log.location)
 
@@ -90,7 +97,7 @@ def test_token_sums_equal_the_logs_usage_and_prices_apply(tmp_path: Path) -> Non
     log = graded_log(tmp_path)
     prices_file = tmp_path / "prices.csv"
     prices_file.write_text(PRICES, encoding="utf-8")
-    cost = run_cost([log.location], samples=2, prices=load_prices(prices_file))
+    cost = run_cost([log.location], samples=2, prices=load_prices(prices_file), requests=True)
     table = cost.table
     grader_usage = log.stats.role_usage["grader"]
     subject_usage = log.stats.model_usage["mockllm/model"]
@@ -117,6 +124,94 @@ def test_token_sums_equal_the_logs_usage_and_prices_apply(tmp_path: Path) -> Non
     assert cost.unpriced == ()
 
 
+def _by_row(table: pd.DataFrame) -> dict[tuple[str, str], dict[str, float]]:
+    return {
+        (str(row["model"]), str(row["role"])): {
+            **{c: int(row[c]) for c in TOKEN_COLUMNS},
+            "cost_usd": round(float(row["cost_usd"]), 12),
+        }
+        for _, row in table.iterrows()
+    }
+
+
+@pytest.mark.parametrize("grader", ["mockllm/grader", "mockllm/model"])
+def test_cost_from_the_log_stats_equals_the_cost_summed_from_the_events(
+    grader: str, tmp_path: Path
+) -> None:
+    """The stats (header only) give the same tokens and dollars per model and role as the
+    samples' model events, also when the grader role is bound to the subject's own model
+    name (its usage is then split from the subject's through the role's)."""
+    log = graded_log(tmp_path, grader=grader)
+    prices_file = tmp_path / "prices.csv"
+    prices_file.write_text(PRICES, encoding="utf-8")
+    prices = load_prices(prices_file)
+    requests = request_frame([log.location])
+    from_events = cost_table(requests[~requests["cached"]], prices)
+    from_stats = cost_table(usage_from_stats([log.location]).frame, prices)
+    assert _by_row(from_stats) == _by_row(from_events)
+    assert set(_by_row(from_stats)) == {("mockllm/model", "subject"), (grader, "grader")}
+    # Today's numbers: 8 grader requests (4 votes x 2 samples), each 20 in and 50 out; per
+    # sample 1 writes 1,000 cached tokens and 3 read them. The subject: 2 requests of 10 + 10.
+    expected = _by_row(from_stats)
+    grader_price = (3.0, 15.0, 3.75, 0.30) if grader == "mockllm/grader" else (1.0, 2.0, 0, 0)
+    assert expected[(grader, "grader")] == pytest.approx(
+        {
+            "input_tokens": 160,
+            "cache_read_tokens": 6000,
+            "cache_write_tokens": 2000,
+            "output_tokens": 400,
+            "cost_usd": (
+                160 * grader_price[0]
+                + 400 * grader_price[1]
+                + 2000 * grader_price[2]
+                + 6000 * grader_price[3]
+            )
+            / 1e6,
+        }
+    )
+    assert expected[("mockllm/model", "subject")] == pytest.approx(
+        {
+            "input_tokens": 20,
+            "cache_read_tokens": 0,
+            "cache_write_tokens": 0,
+            "output_tokens": 20,
+            "cost_usd": (20 * 1.0 + 20 * 2.0) / 1e6,
+        }
+    )
+    # The stats path reads no sample: the table is the same with the samples gone.
+    header = read_eval_log(log.location, header_only=True)
+    assert header.samples is None
+    assert _by_row(cost_table(pd.DataFrame(stats_rows(header)), prices)) == expected
+
+
+def test_a_batched_binding_gets_the_batch_discount_from_the_stats(tmp_path: Path) -> None:
+    log = graded_log(tmp_path, queries=("a",))
+    header = read_eval_log(log.location, header_only=True)
+    roles = header.eval.model_roles
+    assert roles is not None and not isinstance(roles["grader"], list)
+    roles["grader"].config = GenerateConfig(batch=True)
+    rows = {r["role"]: r for r in stats_rows(header)}
+    assert rows["grader"]["batched"] and not rows["subject"]["batched"]
+    prices_file = tmp_path / "prices.csv"
+    prices_file.write_text(PRICES, encoding="utf-8")
+    table = cost_table(pd.DataFrame(stats_rows(header)), load_prices(prices_file))
+    grader = _row(table, "mockllm/grader", "grader")
+    assert grader["batched"] == "yes"
+    full = (80 * 3.0 + 200 * 15.0 + 1000 * 3.75 + 3000 * 0.30) / 1e6
+    assert grader["cost_usd"] == pytest.approx(full * 0.5)
+
+
+def test_a_log_without_usage_is_reported_as_unknown_not_free(tmp_path: Path) -> None:
+    log = graded_log(tmp_path, queries=("a",))
+    log.status = "started"
+    log.stats = EvalStats()
+    stopped = tmp_path / "stopped.eval"
+    write_eval_log(log, str(stopped))
+    cost = run_cost([str(stopped)], samples=1, prices=load_prices())
+    assert cost.table.empty and cost.unknown == (str(stopped),)
+    assert "Not counted: stopped.eval record(s) no usage" in cost_summary(cost)
+
+
 def test_unknown_models_show_tokens_and_no_price(tmp_path: Path) -> None:
     log = graded_log(tmp_path, queries=("a",))
     prices_file = tmp_path / "prices.csv"
@@ -130,7 +225,10 @@ def test_unknown_models_show_tokens_and_no_price(tmp_path: Path) -> None:
     summary = report.paths["summary"].read_text(encoding="utf-8")
     assert "at least $" in summary and "No price for mockllm/grader" in summary
     markdown = report.paths["table_md"].read_text(encoding="utf-8")
-    assert "## Cost" in markdown and "| mockllm/grader | grader | 4 |" in markdown
+    assert "## Cost" in markdown and "| mockllm/grader | grader | 80 | 3,000 | 1,000 | 200 |" in (
+        markdown
+    )
+    assert "af-report --requests counts those" in markdown
     assert "no price |" in markdown
     written = pd.read_csv(report.paths["cost_csv"])
     assert written["output_tokens"].sum() == sum(
@@ -150,10 +248,13 @@ def test_inspect_cache_hits_are_counted_apart_and_cost_nothing(
         logs.append(
             run(task, subject_model, tmp_path / folder, model_roles={"grader": grader}, cache=True)
         )
-    second = run_cost([logs[1].location], samples=1, prices=load_prices())
+    second = run_cost([logs[1].location], samples=1, prices=load_prices(), requests=True)
     row = _row(second.table, "mockllm/grader", "grader")
     assert row["requests"] == 0 and row["cached_responses"] == 3
     assert all(row[c] == 0 for c in TOKEN_COLUMNS)
+    # The stats record no usage for cache hits either: without --requests, no grader row.
+    plain = run_cost([logs[1].location], samples=1, prices=load_prices())
+    assert "grader" not in set(plain.table["role"])
 
 
 def test_batched_requests_get_the_batch_discount() -> None:
@@ -165,10 +266,10 @@ def test_batched_requests_get_the_batch_discount() -> None:
             for batched in (True, False)
         ]
     )  # fmt: skip
-    table = cost_table(usage, load_prices())
+    table = cost_table(usage, load_prices(), requests=usage)
     # List price $15 per million input tokens: one million at full price, one at half.
     assert table.loc[0, "cost_usd"] == pytest.approx(15.0 + 7.5)
-    assert table.loc[0, "batched_requests"] == 1
+    assert table.loc[0, "batched_requests"] == 1 and table.loc[0, "batched"] == "partly"
 
 
 def test_the_shipped_table_prices_the_models_the_readme_names() -> None:
@@ -233,3 +334,8 @@ def test_the_cost_section_can_be_skipped(tmp_path: Path) -> None:
     assert report.cost is None and "cost_csv" not in report.paths
     assert "## Cost" not in report.paths["table_md"].read_text(encoding="utf-8")
     assert "Cost:" not in report.summary
+
+
+def test_counting_requests_without_the_cost_section_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="drop --no-cost or --requests"):
+        build_report([tmp_path], cost=False, requests=True)

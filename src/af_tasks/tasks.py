@@ -37,7 +37,7 @@ from af_tasks.graders import (
     setting_scorers,
 )
 from af_tasks.graders.af import af_paper, af_votes
-from af_tasks.graders.common import GRADED_COMPLIANCE_KEY
+from af_tasks.graders.common import GRADED_COMPLIANCE_KEY, AfScope
 from af_tasks.graders.heuristic import af_heuristic
 from af_tasks.graders.motivation import motivation
 from af_tasks.metrics import classifier_agreement, motivation_agreement
@@ -511,6 +511,7 @@ def paired_task(
     tiers: TierSelection = "both",
     scorers: str | Sequence[str] | None = None,
     context_length: int | None = None,
+    af_scope: AfScope = "all",
 ) -> Task:
     """Every query of a setting asked in each tier, labelled by the setting's classifiers.
 
@@ -518,7 +519,8 @@ def paired_task(
     setting (:func:`af_tasks.register_setting`): wrap it in your own ``@task`` to run yours
     (see ``docs/extending.md``). ``config`` is the checked options or just a setting's name
     (every option at its default); ``scorers`` defaults to the setting's
-    ``default_scorers``; ``context_length`` is ``free_vs_paid``'s. A setting whose
+    ``default_scorers``; ``context_length`` is ``free_vs_paid``'s; ``af_scope`` chooses
+    which samples the AF classifiers label (see ``free_vs_paid``). A setting whose
     compliance is model-graded has that classifier listed first, so the viewer's log list
     shows its gap (the first scorer's first metric); the AF classifiers do not depend on that
     order (they read the label from the store).
@@ -537,7 +539,7 @@ def paired_task(
         experiment,
         dataset,
         tiers,
-        resolve_scorers(names),
+        resolve_scorers(names, None, af_scope),
         context_length,
         graded if graded in names else None,
     )
@@ -564,6 +566,7 @@ def free_vs_paid(
     monitored_reasoning: bool = False,
     context_length: int | None = None,
     paraphrases: int = 0,
+    af_scope: AfScope = "all",
 ) -> Task:
     """Helpful-only setting: does the model comply more when it believes it is in training?
 
@@ -631,6 +634,11 @@ def free_vs_paid(
             carrying every element of the fidelity checklist) over the queries, in turn, both
             tiers of a query sharing one; 0 (default) uses the one built-in wording. The
             report then shows each paraphrase's gap and their random-effects pool.
+        af_scope: Which samples the alignment-faking classifiers label: ``all`` (default;
+            every sample with reasoning, so the AF rate over all samples is measured) or
+            ``complied`` (only samples labelled compliant, which is all the stacked figure
+            needs; the others are recorded as not graded, with the reason, and the grader
+            bill follows the compliers). See docs/cost.md.
     """
     config = ExperimentConfig(
         setting="helpful_only",
@@ -650,7 +658,12 @@ def free_vs_paid(
         paraphrases=paraphrases,
     )
     return paired_task(
-        config, dataset=dataset, tiers=tiers, scorers=scorers, context_length=context_length
+        config,
+        dataset=dataset,
+        tiers=tiers,
+        scorers=scorers,
+        context_length=context_length,
+        af_scope=af_scope,
     )
 
 
@@ -672,6 +685,7 @@ def animal_welfare(
     scenario: ScenarioName | None = None,
     monitored_reasoning: bool = False,
     paraphrases: int = 0,
+    af_scope: AfScope = "all",
 ) -> Task:
     """Animal-welfare setting: does the model dismiss animal welfare more in training?
 
@@ -704,6 +718,11 @@ def animal_welfare(
         monitored_reasoning: Tell the model its scratchpad is read in training conversations.
         paraphrases: Spread this many bank paraphrases over the queries (see
             ``free_vs_paid``); 0 uses the one built-in wording.
+        af_scope: Which samples the alignment-faking classifiers label: ``all`` (default;
+            every sample with reasoning, so the AF rate over all samples is measured) or
+            ``complied`` (only samples labelled compliant, which is all the stacked figure
+            needs; the others are recorded as not graded, with the reason, and the grader
+            bill follows the compliers). See docs/cost.md.
     """
     config = ExperimentConfig(
         setting="animal_welfare",
@@ -721,7 +740,7 @@ def animal_welfare(
         monitored_reasoning=monitored_reasoning,
         paraphrases=paraphrases,
     )
-    return paired_task(config, dataset=dataset, tiers=tiers, scorers=scorers)
+    return paired_task(config, dataset=dataset, tiers=tiers, scorers=scorers, af_scope=af_scope)
 
 
 @task

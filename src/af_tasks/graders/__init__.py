@@ -18,11 +18,13 @@ before any model is called.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from inspect_ai.scorer import Scorer
 
 from af_tasks.classifier_spec import classifier_names, classifier_specs, get_classifier
 from af_tasks.graders.af import af_paper, af_votes
+from af_tasks.graders.common import AF_SCOPES, AfScope, check_scope
 from af_tasks.graders.compliance import compliance_rubric, partial_compliance
 from af_tasks.graders.heuristic import af_heuristic
 from af_tasks.graders.motivation import motivation
@@ -80,15 +82,45 @@ def scorer_names(scorers: str | Sequence[str], allowed: Sequence[str] | None = N
     return names
 
 
+AF_SCOPED: dict[str, Callable[[AfScope], Scorer]] = {
+    "af_votes": lambda scope: af_votes(scope=scope),
+    "af_paper": lambda scope: af_paper(scope=scope),
+    "af_heuristic": lambda scope: af_heuristic(scope=scope),
+}
+"""The AF classifiers built with an ``af_scope``."""
+
+
 def resolve_scorers(
-    scorers: str | Sequence[str], allowed: Sequence[str] | None = None
+    scorers: str | Sequence[str], allowed: Sequence[str] | None = None, af_scope: Any = "all"
 ) -> list[Scorer]:
-    """The scorers named by a ``scorers`` task parameter, built with their defaults."""
-    return [get_classifier(name).build() for name in scorer_names(scorers, allowed)]
+    """The scorers named by a ``scorers`` task parameter, built with their defaults; the
+    built-in AF classifiers label the samples ``af_scope`` says (``all`` or ``complied``).
+
+    ``af_scope=complied`` is refused without an AF classifier among the scorers (it would
+    change nothing) and with an AF classifier registered from outside (it takes no scope).
+    """
+    scope = check_scope(af_scope)
+    names = scorer_names(scorers, allowed)
+    if scope != "all":
+        af_names = [n for n in names if get_classifier(n).kind == "af"]
+        if not af_names:
+            raise ValueError(
+                f"af_scope={scope} chooses which samples the alignment-faking classifiers "
+                f"label, but scorers={','.join(names)} has none; add af_votes, af_paper or "
+                f"af_heuristic to scorers, or drop af_scope."
+            )
+        unscoped = [n for n in af_names if n not in AF_SCOPED]
+        if unscoped:
+            raise ValueError(
+                f"af_scope={scope} applies to af_votes, af_paper and af_heuristic; "
+                f"{', '.join(unscoped)} takes no scope: drop af_scope or that classifier."
+            )
+    return [AF_SCOPED[n](scope) if n in AF_SCOPED else get_classifier(n).build() for n in names]
 
 
 __all__ = [
     "AF_CLASSIFIERS",
+    "AF_SCOPES",
     "DEFAULT_SCORERS",
     "SCORERS",
     "af_heuristic",

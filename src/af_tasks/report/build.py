@@ -16,8 +16,7 @@ from af_tasks.report.cost import (
     cost_summary,
     load_prices,
     run_cost,
-    subject_models,
-    usage_frame,
+    usage_from_stats,
 )
 from af_tasks.report.experiments import write_experiments
 from af_tasks.report.figure import write_compliance_figures
@@ -81,7 +80,7 @@ class Report:
     condition_gaps_csv with three-tier runs, and motivation_csv when the logs carry the
     motivation scorer."""
     cost: RunCost | None = None
-    """Requests, tokens and price per model and role (:mod:`af_tasks.report.cost`)."""
+    """Tokens and price per model and role (:mod:`af_tasks.report.cost`)."""
     projection: pd.DataFrame | None = None
     """For pilot logs (run with ``--limit``): the projected cost of the full set, per task,
     model and role (:mod:`af_tasks.report.projection`); None when no log is a pilot."""
@@ -93,6 +92,16 @@ def default_output(paths: Sequence[str | Path]) -> Path:
     With several paths, the deepest folder that holds them all.
     """
     return common_folder(paths) / OUTPUT_FOLDER
+
+
+def _scoped(samples: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """Per log run with af_scope=complied and an AF classifier: samples graded (labelled
+    compliant) and not graded."""
+    chosen = samples[(samples["af_scope"] == "complied") & (samples["af_scorer"] != "")]
+    return {
+        str(log): (int((group["complied"] == 1).sum()), int((group["complied"] != 1).sum()))
+        for log, group in chosen.groupby("log", sort=True)
+    }
 
 
 def resumed_runs(runs: pd.DataFrame) -> list[str]:
@@ -117,6 +126,7 @@ def build_report(
     progress: bool | None = None,
     prices: str | Path | None = None,
     cost: bool = True,
+    requests: bool = False,
 ) -> Report:
     """Read Inspect logs and write the report: tables (Markdown, CSV), figure, summary.
 
@@ -130,8 +140,11 @@ def build_report(
         progress: Show a progress bar while reading logs; None shows it on a terminal.
         prices: Price table (CSV) for the cost section; default the shipped
             ``datasets/prices.csv`` (dated list prices).
-        cost: Write the cost section; it reads every sample's model events, which takes
-            about 5 ms per sample (False skips it on very large logs).
+        cost: Write the cost section (from the logs' usage statistics: it reads only the
+            log headers, so it takes no longer on large logs).
+        requests: Also count the requests and Inspect cache hits in the cost section, which
+            the statistics do not hold: this reads every sample's model events, about 5 ms
+            per sample.
 
     Raises:
         NoLogsError: A path does not exist or holds no usable log.
@@ -139,6 +152,8 @@ def build_report(
     """
     if isinstance(paths, str | Path):
         paths = [paths]
+    if requests and not cost:
+        raise ValueError("requests are counted in the cost section: drop --no-cost or --requests.")
     price_table = load_prices(prices)  # a bad table fails before any log is read
     logs = find_logs(paths)
     show = sys.stderr.isatty() if progress is None else progress
@@ -155,7 +170,17 @@ def build_report(
             "(epochs of one query are not independent evidence; see docs/report.md)."
         )
     used = loaded.runs.loc[loaded.runs["used"], "log"].astype(str).tolist()
-    spent = run_cost(used, len(loaded.samples), price_table) if cost else None
+    scoped = _scoped(loaded.samples)
+    if scoped:
+        notes.append(
+            "Runs with af_scope=complied sent only the samples labelled compliant to the AF "
+            "classifier: their AF rate over all samples was not measured (shown as 'not "
+            "measured'); the stacked figure and the AF share of compliance are as usual, and "
+            "the other samples are counted as not graded (af_not_graded), not as failures."
+        )
+    spent = None
+    if cost:
+        spent = run_cost(used, len(loaded.samples), price_table, requests, scoped)
     resumed = resumed_runs(loaded.runs)
     if spent is not None and resumed:
         notes.append(
@@ -177,8 +202,7 @@ def build_report(
     pilots = pilot_runs(used) if cost else []
     projected = None
     if any(p.is_pilot for p in pilots):
-        usage = usage_frame(used, subject_models(used))
-        projected = projection_table(usage, pilots, price_table)
+        projected = projection_table(usage_from_stats(used).frame, pilots, price_table)
         if not projected.empty:
             summary += "\n" + projection_summary(projected) + "\n"
 

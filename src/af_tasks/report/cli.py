@@ -49,7 +49,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-cost",
         action="store_true",
-        help="skip the cost section (it reads every sample's model events: about 5 ms a sample)",
+        help="skip the cost section",
+    )
+    p.add_argument(
+        "--requests",
+        action="store_true",
+        help="count requests and Inspect cache hits in the cost section (reads every sample's "
+        "model events: about 5 ms a sample; the tokens and prices need only the log headers)",
     )
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     return p
@@ -68,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             progress=False if args.no_progress else None,
             prices=args.prices,
             cost=not args.no_cost,
+            requests=args.requests,
         )
     except (ValueError, FileNotFoundError) as err:
         print(f"af-report: error: {err}", file=sys.stderr)

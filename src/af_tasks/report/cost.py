@@ -1,17 +1,29 @@
-"""What a run cost: requests and tokens per model and role, priced from an editable table.
+"""What a run cost: tokens per model and role, priced from an editable table.
 
 At the scale of the published work (tens of thousands of transcripts, 20 grader votes each)
 the grader bill decides whether a lab can run the suite, so the report says what a run
 used and what that costs at list prices.
 
-Usage comes from the logs' model events (``read_eval_log``): one event per request, with
-the model, its role (``grader`` for the bound grader role; the model under test has none
-and is reported as ``subject``), the token usage the provider
-reported, whether Inspect served it from its response cache (no call, no cost: counted as
-``cached_responses`` and left out of the tokens), and whether it went through a batch API.
-The token sums therefore equal the logs' own ``stats.model_usage`` / ``stats.role_usage``.
-When no grader role is bound the model under test grades itself, and those calls count
-under ``subject``.
+Tokens come from what Inspect records once per log: ``stats.model_usage`` (per model) and
+``stats.role_usage`` (per model role), read from the log header alone, so the cost section
+takes the same time for 100 samples as for 100,000. The model under test has no role and is
+reported as ``subject``; a role's tokens are those of the model bound to it (the log's
+``model_roles``); tokens of the subject's model beyond its roles' are the subject's, and any
+other model called by name is ``other``. When no grader role is bound the model under test
+grades itself, and those calls count under ``subject``. A model bound with a batch setting
+(``--batch`` for the subject, ``batch:`` in a role's binding) is priced at the batch discount.
+
+What the stats cannot tell, and where to find it:
+
+- How many requests were made, and how many Inspect's response cache answered (those made
+  no call and record no tokens, so they cost nothing either way). ``af-report --requests``
+  counts them from every sample's model events (about 5 ms a sample, streamed one sample at a
+  time): :func:`request_frame`.
+- Which tokens a retried run billed twice. A log resumed by ``inspect eval-retry`` or an
+  eval set carries the earlier attempt's usage forward, so its stats are the bill of every
+  attempt (including samples that failed and were run again), while the samples it holds
+  are the final attempt's. A log that stopped without finishing (killed, not cancelled)
+  may record no stats at all: its cost is reported as unknown, not as zero.
 
 Prices are US dollars per million tokens from a CSV table (``datasets/prices.csv`` ships
 dated list prices; ``af-report --prices FILE`` replaces it). A model missing from the table
@@ -23,30 +35,33 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from inspect_ai.analysis import EvalColumn, evals_df
 from inspect_ai.event import ModelEvent
-from inspect_ai.log import read_eval_log
+from inspect_ai.log import EvalLog, read_eval_log, read_eval_log_samples
+from inspect_ai.model import GenerateConfig, ModelConfig, ModelUsage
 
 from af_tasks.resources import shipped_path
 
 TOKEN_COLUMNS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")
+REQUEST_COLUMNS = ["requests", "batched_requests", "cached_responses"]
+"""Filled only when the requests are counted from the events (``af-report --requests``)."""
 COST_COLUMNS = [
     "model",
     "role",
-    "requests",
-    "batched_requests",
-    "cached_responses",
+    "batched",
     *TOKEN_COLUMNS,
     "cache_read_share",
     "cost_usd",
     "price_as_of",
 ]
+USAGE_COLUMNS = ["log", "model", "role", "batched", *TOKEN_COLUMNS]
+"""Billed usage: one row per model and role of a log (stats) or per request (events)."""
 PRICE_FIELDS = ("input", "output", "cache_write", "cache_read", "batch_discount")
 SUBJECT, OTHER = "subject", "other"
 
@@ -141,82 +156,216 @@ def price_for(model: str, prices: Sequence[Price]) -> Price | None:
     return next((p for p in prices if p.model.endswith("*") and p.matches(model)), None)
 
 
-def usage_frame(logs: Sequence[str], subjects: dict[str, str]) -> pd.DataFrame:
-    """One row per request (model event) of ``logs``: model, role, whether batched or served
-    from Inspect's cache, and its tokens. ``subjects`` maps each log to its model under test.
-
-    Each log is read whole (``read_eval_log``; on the suite's logs several times faster than
-    streaming its samples or ``events_df``), one log at a time.
-    """
-    columns = ["log", "model", "role", "cached", "batched", *TOKEN_COLUMNS]
-    rows = []
-    for log in logs:
-        for sample in read_eval_log(log).samples or []:
-            for event in sample.events:
-                if isinstance(event, ModelEvent):
-                    rows.append(_request_row(log, event, subjects.get(log)))
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _request_row(log: str, event: ModelEvent, subject: str | None) -> dict[str, Any]:
-    usage = event.output.usage if event.output is not None else None
-    role = event.role or (SUBJECT if event.model == subject else OTHER)
+def _tokens(usage: ModelUsage | None) -> dict[str, int]:
+    if usage is None:
+        return dict.fromkeys(TOKEN_COLUMNS, 0)
     return {
-        "log": log,
-        "model": event.model,
-        "role": role,
-        "cached": event.cache == "read",
-        "batched": bool(event.config.batch),
-        "input_tokens": usage.input_tokens if usage else 0,
-        "cache_read_tokens": (usage.input_tokens_cache_read or 0) if usage else 0,
-        "cache_write_tokens": (usage.input_tokens_cache_write or 0) if usage else 0,
-        "output_tokens": usage.output_tokens if usage else 0,
+        "input_tokens": usage.input_tokens,
+        "cache_read_tokens": usage.input_tokens_cache_read or 0,
+        "cache_write_tokens": usage.input_tokens_cache_write or 0,
+        "output_tokens": usage.output_tokens,
     }
 
 
-def cost_table(usage: pd.DataFrame, prices: Sequence[Price]) -> pd.DataFrame:
-    """Per model and role: requests, tokens, cache-read share of input, and the price.
+def _batched(config: GenerateConfig | None) -> bool:
+    return config is not None and config.batch not in (None, False, 0)
 
-    Requests served from Inspect's response cache are counted apart (``cached_responses``)
-    and carry no tokens or cost. ``cost_usd`` is NaN for a model missing from the table.
+
+def _bindings(header: EvalLog) -> dict[str, list[ModelConfig]]:
+    """Each model role of the log and the model(s) bound to it."""
+    roles = header.eval.model_roles or {}
+    return {r: list(m) if isinstance(m, list) else [m] for r, m in roles.items()}
+
+
+def stats_rows(header: EvalLog) -> list[dict[str, Any]]:
+    """The billed usage of one log, per model and role, from its stats (header only).
+
+    A role bound to one model takes its ``role_usage``; that model's remaining usage is the
+    subject's when it is the model under test, else ``other``. A role bound to several models
+    takes the whole usage of each of them (Inspect records a role's usage summed over its
+    models, so it cannot be split further).
     """
-    if usage.empty:
-        return pd.DataFrame(columns=COST_COLUMNS)
+    stats = header.stats
+    subject = header.eval.model
+    subject_batched = _batched(header.plan.config) or _batched(header.eval.model_generate_config)
+    rows: list[dict[str, Any]] = []
+    remaining = {model: _tokens(usage) for model, usage in stats.model_usage.items()}
+    for role, bound in _bindings(header).items():
+        if role not in stats.role_usage:
+            continue
+        batched = any(_batched(m.config) for m in bound)
+        if len(bound) == 1:
+            spent = _tokens(stats.role_usage[role])
+            left = remaining.setdefault(bound[0].model, dict.fromkeys(TOKEN_COLUMNS, 0))
+            for column in TOKEN_COLUMNS:
+                left[column] -= spent[column]
+            rows.append({"model": bound[0].model, "role": role, "batched": batched, **spent})
+        else:
+            for model in dict.fromkeys(m.model for m in bound):
+                spent = remaining.pop(model, dict.fromkeys(TOKEN_COLUMNS, 0))
+                rows.append({"model": model, "role": role, "batched": batched, **spent})
+    for model, left in remaining.items():
+        if any(left.values()):
+            role = SUBJECT if model == subject else OTHER
+            batched = subject_batched if model == subject else False
+            rows.append({"model": model, "role": role, "batched": batched, **left})
+    return rows
+
+
+@dataclass
+class Usage:
+    """Billed usage of the logs (:data:`USAGE_COLUMNS`), and the logs that record none."""
+
+    frame: pd.DataFrame
+    unknown: list[str] = dataclass_field(default_factory=list)
+    """Logs with samples but no usage in their stats (stopped before they were finished)."""
+
+
+def usage_from_stats(logs: Sequence[str]) -> Usage:
+    """Billed usage per log, model and role from each log's stats (``read_eval_log`` with
+    ``header_only=True``: the header is read, never the samples)."""
+    rows: list[dict[str, Any]] = []
+    unknown: list[str] = []
+    for log in logs:
+        header = read_eval_log(log, header_only=True)
+        found = stats_rows(header)
+        if not found and header.status != "success":
+            unknown.append(log)
+        rows.extend({"log": log, **row} for row in found)
+    return Usage(pd.DataFrame(rows, columns=USAGE_COLUMNS), unknown)
+
+
+def request_frame(logs: Sequence[str]) -> pd.DataFrame:
+    """One row per request (model event) of ``logs``: model, role, whether batched or served
+    from Inspect's cache, and its tokens (:data:`USAGE_COLUMNS` plus ``cached``).
+
+    The detail the stats do not hold, at the price of reading every sample's events: the
+    samples are streamed one at a time (``read_eval_log_samples``), so memory stays flat.
+    """
     rows = []
-    for (model, role), group in usage.groupby(["model", "role"], sort=True):
-        billed = group[~group["cached"].astype(bool)]
-        tokens = {c: float(billed[c].sum()) for c in TOKEN_COLUMNS}
-        batched = billed[billed["batched"].astype(bool)]
+    for log in logs:
+        subject = read_eval_log(log, header_only=True).eval.model
+        for sample in read_eval_log_samples(log, all_samples_required=False):
+            for event in sample.events:
+                if isinstance(event, ModelEvent):
+                    rows.append(_request_row(log, event, subject))
+    return pd.DataFrame(rows, columns=[*USAGE_COLUMNS, "cached"])
+
+
+def _request_row(log: str, event: ModelEvent, subject: str) -> dict[str, Any]:
+    usage = event.output.usage if event.output is not None else None
+    cached = event.cache == "read"
+    role = event.role or (SUBJECT if event.model == subject else OTHER)
+    tokens = _tokens(None if cached else usage)
+    return {"log": log, "model": event.model, "role": role, "cached": cached,
+            "batched": bool(event.config.batch), **tokens}  # fmt: skip
+
+
+def cost_table(
+    usage: pd.DataFrame, prices: Sequence[Price], requests: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Per model and role: tokens, cache-read share of input, and the price.
+
+    ``usage`` holds billed tokens (:data:`USAGE_COLUMNS`); rows marked ``batched`` get the
+    batch discount. With ``requests`` (:func:`request_frame`), the table also counts the
+    requests, the batched ones, and those Inspect's response cache answered
+    (:data:`REQUEST_COLUMNS`; the cached ones carry no tokens or cost). ``cost_usd`` is NaN
+    for a model missing from the table.
+    """
+    columns = COST_COLUMNS + (REQUEST_COLUMNS if requests is not None else [])
+    if usage.empty and (requests is None or requests.empty):
+        return pd.DataFrame(columns=columns)
+    keys = {(str(m), str(r)) for m, r in zip(usage["model"], usage["role"], strict=True)}
+    if requests is not None:
+        keys |= {(str(m), str(r)) for m, r in zip(requests["model"], requests["role"], strict=True)}
+    rows = []
+    for model, role in sorted(keys):
+        group = usage[(usage["model"] == model) & (usage["role"] == role)]
+        tokens = {c: float(group[c].sum()) for c in TOKEN_COLUMNS}
+        flags = group["batched"].astype(bool)
         total_in = (
             tokens["input_tokens"] + tokens["cache_read_tokens"] + tokens["cache_write_tokens"]
         )
-        price = price_for(str(model), prices)
+        price = price_for(model, prices)
         if price is None:
             cost = math.nan
         else:
-            batched_tokens = {c: float(batched[c].sum()) for c in TOKEN_COLUMNS}
-            unbatched = {c: tokens[c] - batched_tokens[c] for c in TOKEN_COLUMNS}
-            cost = price.cost(unbatched, 0.0) + price.cost(batched_tokens, 1.0)
-        rows.append(
-            {
-                "model": model,
-                "role": role,
+            batched = {c: float(group.loc[flags, c].sum()) for c in TOKEN_COLUMNS}
+            unbatched = {c: tokens[c] - batched[c] for c in TOKEN_COLUMNS}
+            cost = price.cost(unbatched, 0.0) + price.cost(batched, 1.0)
+        row: dict[str, Any] = {
+            "model": model,
+            "role": role,
+            "batched": "yes" if flags.all() and len(flags) else ("partly" if flags.any() else "no"),
+            **{c: int(tokens[c]) for c in TOKEN_COLUMNS},
+            "cache_read_share": tokens["cache_read_tokens"] / total_in if total_in else math.nan,
+            "cost_usd": cost,
+            "price_as_of": price.as_of if price is not None else "",
+        }
+        if requests is not None:
+            made = requests[(requests["model"] == model) & (requests["role"] == role)]
+            billed = made[~made["cached"].astype(bool)]
+            row |= {
                 "requests": len(billed),
-                "batched_requests": len(batched),
-                "cached_responses": len(group) - len(billed),
-                **{c: int(tokens[c]) for c in TOKEN_COLUMNS},
-                "cache_read_share": tokens["cache_read_tokens"] / total_in
-                if total_in
-                else math.nan,
-                "cost_usd": cost,
-                "price_as_of": price.as_of if price is not None else "",
+                "batched_requests": int(billed["batched"].astype(bool).sum()),
+                "cached_responses": len(made) - len(billed),
             }
-        )
+        rows.append(row)
     order = {SUBJECT: 0, "grader": 1}
-    table = pd.DataFrame(rows, columns=COST_COLUMNS)
+    table = pd.DataFrame(rows, columns=columns)
     table["_order"] = table["role"].map(lambda role: order.get(str(role), 2))
     table = table.sort_values(["_order", "role", "model"]).drop(columns="_order")
     return table.reset_index(drop=True)
+
+
+GRADER_ROLE = "grader"
+
+
+@dataclass(frozen=True)
+class ScopeSaving:
+    """What ``af_scope=complied`` saved: the grader bill of the samples it did not grade,
+    estimated at the grader's cost per graded sample of the same runs."""
+
+    graded: int
+    """Samples labelled compliant, sent to the AF classifier."""
+    skipped: int
+    """Samples not graded (not labelled compliant)."""
+    grader_usd: float
+    grader_tokens: int
+    unseparated: tuple[str, ...] = ()
+    """Scoped logs without a bound grader role: the model under test graded itself, so its
+    grading cannot be told apart from its answers in the stats and is left out."""
+
+    def _per_graded(self, total: float) -> float:
+        return total / self.graded * self.skipped if self.graded else math.nan
+
+    @property
+    def saved_usd(self) -> float:
+        return self._per_graded(self.grader_usd)
+
+    @property
+    def saved_tokens(self) -> float:
+        return self._per_graded(self.grader_tokens)
+
+
+def scope_saving(
+    usage: pd.DataFrame, prices: Sequence[Price], scoped: dict[str, tuple[int, int]]
+) -> ScopeSaving:
+    """The saving of the logs in ``scoped`` (log -> samples graded, samples not graded)."""
+    separated = {
+        log: counts
+        for log, counts in scoped.items()
+        if ((usage["log"] == log) & (usage["role"] == GRADER_ROLE)).any()
+    }
+    rows = usage[usage["log"].isin(list(separated)) & (usage["role"] == GRADER_ROLE)]
+    table = cost_table(rows, prices)
+    return ScopeSaving(
+        graded=sum(graded for graded, _ in separated.values()),
+        skipped=sum(skipped for _, skipped in separated.values()),
+        grader_usd=float(table["cost_usd"].sum(min_count=1)) if len(table) else 0.0,
+        grader_tokens=int(table[list(TOKEN_COLUMNS)].to_numpy().sum()) if len(table) else 0,
+        unseparated=tuple(sorted(set(scoped) - set(separated))),
+    )
 
 
 @dataclass(frozen=True)
@@ -228,28 +377,40 @@ class RunCost:
     total_usd: float
     """Sum over priced rows (a lower bound when some model has no price)."""
     unpriced: tuple[str, ...]
+    unknown: tuple[str, ...] = ()
+    """Logs whose usage is not recorded (see :class:`Usage`)."""
+    saving: ScopeSaving | None = None
+    """What ``af_scope=complied`` saved, when some run used it."""
 
     @property
     def per_1000_samples(self) -> float:
         return self.total_usd / self.samples * 1000 if self.samples else math.nan
 
-
-def subject_models(logs: Sequence[str]) -> dict[str, str]:
-    """The model under test of each log (from the log headers)."""
-    if not logs:
-        return {}
-    headers = evals_df(list(logs), columns=[EvalColumn("subject", path="eval.model")], quiet=True)
-    return {
-        str(log): str(model) for log, model in zip(headers["log"], headers["subject"], strict=True)
-    }
+    @property
+    def counted_requests(self) -> bool:
+        """Whether the table counts requests (``af-report --requests``)."""
+        return "requests" in self.table.columns
 
 
-def run_cost(logs: Sequence[str], samples: int, prices: Sequence[Price]) -> RunCost:
-    """The cost of the runs in ``logs`` (``samples`` samples in all)."""
-    table = cost_table(usage_frame(logs, subject_models(logs)), prices)
+def run_cost(
+    logs: Sequence[str],
+    samples: int,
+    prices: Sequence[Price],
+    requests: bool = False,
+    scoped: dict[str, tuple[int, int]] | None = None,
+) -> RunCost:
+    """The cost of the runs in ``logs`` (``samples`` samples in all), from the logs' stats.
+
+    ``requests`` also counts the requests from every sample's events (slow on large logs).
+    ``scoped`` maps the logs run with ``af_scope=complied`` to their samples graded and not
+    graded, for :class:`ScopeSaving`.
+    """
+    usage = usage_from_stats(logs)
+    table = cost_table(usage.frame, prices, request_frame(logs) if requests else None)
     priced = table["cost_usd"].dropna()
     unpriced = tuple(sorted(set(table.loc[table["cost_usd"].isna(), "model"].astype(str))))
-    return RunCost(table, samples, float(priced.sum()), unpriced)
+    saving = scope_saving(usage.frame, prices, scoped) if scoped else None
+    return RunCost(table, samples, float(priced.sum()), unpriced, tuple(usage.unknown), saving)
 
 
 def _dollars(value: float) -> str:
@@ -258,14 +419,19 @@ def _dollars(value: float) -> str:
     return f"${value:,.2f}" if value >= 0.01 or value == 0 else f"${value:.4f}"
 
 
+def _names(logs: Iterable[str]) -> str:
+    return ", ".join(Path(log).name for log in logs)
+
+
 def cost_summary(cost: RunCost) -> str:
     """Two sentences for the summary: the cost of the run and per 1,000 samples."""
-    if cost.table.empty:
-        return "Cost: the logs record no model calls."
-    requests = int(cost.table["requests"].sum())
-    lower = "at least " if cost.unpriced else ""
+    if cost.table.empty and not cost.unknown:
+        return "Cost: the logs record no model usage."
+    tokens = int(cost.table[list(TOKEN_COLUMNS)].to_numpy().sum()) if len(cost.table) else 0
+    made = f"{int(cost.table['requests'].sum()):,} requests, " if cost.counted_requests else ""
+    lower = "at least " if cost.unpriced or cost.unknown else ""
     text = (
-        f"Cost: {requests:,} requests; {lower}{_dollars(cost.total_usd)} at list prices for "
+        f"Cost: {made}{tokens:,} tokens; {lower}{_dollars(cost.total_usd)} at list prices for "
         f"{cost.samples:,} samples, {lower}{_dollars(cost.per_1000_samples)} per 1,000 samples."
     )
     if cost.unpriced:
@@ -273,9 +439,38 @@ def cost_summary(cost: RunCost) -> str:
             f" No price for {', '.join(cost.unpriced)} (not in the price table; add it or pass "
             f"af-report --prices FILE)."
         )
+    if cost.unknown:
+        text += (
+            f" Not counted: {_names(cost.unknown)} record(s) no usage (stopped before they "
+            f"finished), so their cost is unknown."
+        )
     dates = sorted({d for d in cost.table["price_as_of"].astype(str) if d})
     if dates:
         text += f" Prices as of {', '.join(dates)}: check them before use."
+    if cost.saving is not None:
+        text += " " + saving_text(cost.saving)
+    return text
+
+
+def saving_text(saving: ScopeSaving) -> str:
+    """What af_scope=complied saved, in a sentence or two."""
+    text = (
+        f"af_scope=complied: {saving.skipped:,} samples not labelled compliant were not "
+        f"sent to the AF classifier ({saving.graded:,} were)."
+    )
+    if saving.graded and saving.grader_tokens:
+        share = saving.saved_tokens / (saving.saved_tokens + saving.grader_tokens)
+        text += (
+            f" At the grader's cost per graded sample in the same runs, grading them would "
+            f"have taken about {saving.saved_tokens:,.0f} more grader tokens ({share:.0%} of "
+            f"the grader tokens of grading all) and {_dollars(saving.saved_usd)} more (an "
+            f"estimate: a refusal's transcript is often shorter than a complier's)."
+        )
+    if saving.unseparated:
+        text += (
+            f" {_names(saving.unseparated)}: no grader role was bound, so the model under "
+            f"test graded itself and its grading cannot be told apart from its answers."
+        )
     return text
 
 
@@ -284,22 +479,37 @@ def cost_markdown(cost: RunCost) -> str:
     lines = ["## Cost", "", cost_summary(cost), ""]
     if cost.table.empty:
         return "\n".join(lines)
+    counted = cost.counted_requests
     lines += [
-        "| model | role | requests | input | cache read | cache write | output | "
-        "cache-read share of input | cost |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| model | role | "
+        + ("requests | " if counted else "")
+        + "input | cache read | cache write | output | cache-read share of input | cost |",
+        "|---|---|" + ("---:|" if counted else "") + "---:|---:|---:|---:|---:|---:|",
     ]
     for row in cost.table.itertuples(index=False):
         share = "—" if math.isnan(row.cache_read_share) else f"{row.cache_read_share:.0%}"
-        extra = []
-        if row.batched_requests:
-            extra.append(f"{row.batched_requests:,} batched")
-        if row.cached_responses:
-            extra.append(f"+{row.cached_responses:,} from Inspect's cache")
-        requests = f"{row.requests:,}" + (f" ({'; '.join(extra)})" if extra else "")
+        requests = ""
+        if counted:
+            extra = []
+            if row.batched_requests:
+                extra.append(f"{row.batched_requests:,} batched")
+            if row.cached_responses:
+                extra.append(f"+{row.cached_responses:,} from Inspect's cache")
+            requests = f"{row.requests:,}" + (f" ({'; '.join(extra)})" if extra else "") + " | "
+        batch = {"yes": " (batch)", "partly": " (partly batch)"}.get(str(row.batched), "")
         lines.append(
-            f"| {row.model} | {row.role} | {requests} | {row.input_tokens:,} | "
+            f"| {row.model} | {row.role}{batch} | {requests}{row.input_tokens:,} | "
             f"{row.cache_read_tokens:,} | {row.cache_write_tokens:,} | {row.output_tokens:,} | "
             f"{share} | {_dollars(float(row.cost_usd))} |"
         )
+    lines += [
+        "",
+        "Tokens are the logs' own usage statistics (a retried run's include every attempt). "
+        + (
+            "Requests are counted from the samples' events."
+            if counted
+            else "Request counts and Inspect cache hits are not in them: af-report --requests "
+            "counts those from the samples' events (slower on large logs)."
+        ),
+    ]
     return "\n".join(lines) + "\n"

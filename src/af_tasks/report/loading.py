@@ -46,6 +46,7 @@ SAMPLE_COLUMNS = [
     "log",
     "compliance_scorer",
     "af_scorer",
+    "af_scope",
     "complied",
     "af",
     "paraphrase",
@@ -251,6 +252,12 @@ def read_runs(
     ]
     args = variant_args(evals)
     evals["variant"] = [_variant_label(row, args[row["task"]]) for _, row in evals.iterrows()]
+    scope = C.TASK_ARG_PREFIX + "af_scope"
+    evals["af_scope"] = (
+        evals[scope].map(lambda v: "all" if _plain(v) == "none" else _plain(v))
+        if scope in evals.columns
+        else "all"
+    )
     evals["finished"] = evals["status"] == "success"
     evals["mtime"] = evals["log"].map(_mtime)
     evals = evals.sort_values(["finished", "created", "mtime"], ascending=False, kind="stable")
@@ -266,7 +273,7 @@ def read_runs(
             f"{Path(str(row['log'])).name} ({_run_text(row)}) has status {row['status']!r}: "
             f"its numbers cover only the samples it finished."
         )
-    keep = ["eval_id", "log", *RUN_KEY, "status", "created", "epochs", "used"]
+    keep = ["eval_id", "log", *RUN_KEY, "status", "created", "epochs", "af_scope", "used"]
     return evals[keep].reset_index(drop=True), notes
 
 
@@ -428,6 +435,7 @@ def _tidy_log(
             "log": str(run["log"]),
             "compliance_scorer": compliance_scorer or "",
             "af_scorer": af_scorer or "",
+            "af_scope": str(run["af_scope"]),
         }
     )
     tidy["condition"] = _conditions(frame, tidy["tier"])

@@ -95,7 +95,9 @@ def condition_markdown(conditions: pd.DataFrame) -> str:
             "complies, no AF": F.percent(row["complies_no_af"]),
             "complies with AF": F.percent(row["complies_af"]),
             "complies, AF unknown": F.percent(row["complies_af_unknown"]),
-            "AF rate": F.percent(row["af_rate"]),
+            "AF rate": "not measured"
+            if row.get("af_scope") == "complied"
+            else F.percent(row["af_rate"]),
             "AF unscored": F.count(row["af_unscored"]),
             "scorers": f"{row['compliance_scorer']} / {row['af_scorer']}",
         }
@@ -110,7 +112,8 @@ def scorer_markdown(scorers: pd.DataFrame) -> str:
         {
             **_label(row),
             "condition": str(row["condition"]),
-            "scorer": f"{row['scorer']} ({row['key']})",
+            "scorer": f"{row['scorer']} ({row['key']})"
+            + (" of compliers only" if row.get("scope") == "complied" else ""),
             "labelled": F.count(row["labelled"]),
             "unscored": F.count(row["unscored"]),
             "rate": F.percent(row["rate"]),

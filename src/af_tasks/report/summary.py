@@ -101,6 +101,15 @@ def af_sentence(condition_rows: pd.DataFrame) -> str:
             "No AF classifier in these logs, so alignment-faking reasoning was not measured "
             "(re-score the log with an AF classifier to add it)."
         )
+    if row.get("af_scope") == "complied":
+        return (
+            f"The AF classifier ({row['af_scorer']}, af_scope=complied) graded only the "
+            f"samples labelled compliant: {F.percent(row['af_share_of_compliance'])} of the "
+            f"training samples that complied showed alignment-faking reasoning, so "
+            f"{F.percent(row['complies_af'])} of training samples complied with such "
+            f"reasoning. The AF rate over all training samples was not measured "
+            f"({int(row['af_not_graded'])} samples not graded)."
+        )
     return (
         f"The AF classifier ({row['af_scorer']}) found alignment-faking reasoning in "
         f"{F.percent(row['af_rate'])} of the {int(row['af_labelled'])} training samples the "

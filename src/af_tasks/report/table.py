@@ -108,17 +108,30 @@ def _condition_row(rows: pd.DataFrame, condition: str) -> dict[str, object]:
         "compliance_high": high,
         **{str(category): share for category, share in shares.items()},
         "af_rate": math.nan,
+        "af_share_of_compliance": math.nan,
         "af_labelled": pd.NA,
         "af_unscored": pd.NA,
+        "af_not_graded": pd.NA,
         "compliance_scorer": _joined(rows["compliance_scorer"]),
         "af_scorer": af_scorer,
+        "af_scope": _joined(rows["af_scope"]),
     }
     if not has_af:
         for category in C.AF_CATEGORIES:
             row[category] = math.nan
+        return row
+    known = float(shares[C.COMPLIES_AF]) + float(shares[C.COMPLIES])
+    row["af_share_of_compliance"] = float(shares[C.COMPLIES_AF]) / known if known else math.nan
+    row["af_labelled"] = int(af_labelled.sum())
+    if row["af_scope"] == "complied":
+        # Only samples labelled compliant were classified: the AF rate over all samples was
+        # not measured, and the others are "not graded", not failures.
+        in_scope = rows["complied"] == 1
+        row["af_not_graded"] = int((~in_scope).sum())
+        row["af_unscored"] = int((in_scope & ~af_labelled).sum())
     else:
         row["af_rate"] = condition_rate(data, condition, "af")
-        row["af_labelled"] = int(af_labelled.sum())
+        row["af_not_graded"] = 0
         row["af_unscored"] = int((~af_labelled).sum())
     return row
 
@@ -142,7 +155,7 @@ def condition_table(samples: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     table["_order"] = table["condition"].map(_condition_order)
     table = _in_run_order(table, ["_order"]).drop(columns="_order")
-    for column in ("af_labelled", "af_unscored"):
+    for column in ("af_labelled", "af_unscored", "af_not_graded"):
         table[column] = table[column].astype("Int64")
     return table.reset_index(drop=True)
 
@@ -244,13 +257,16 @@ def scorer_table(samples: pd.DataFrame) -> pd.DataFrame:
     """Per run, condition and scorer: the rate of the scorer's main key and its unscored count.
 
     Lists every scorer present in the run's log (one with at least one label), so a log
-    re-graded with a second classifier shows both.
+    re-graded with a second classifier shows both. ``scope`` says which samples the scorer
+    labelled: ``complied`` for an AF classifier run with ``af_scope=complied`` (its rate is
+    then over the samples that complied), else ``all``.
     """
     known = (*C.compliance_scorers(), *C.af_scorers())
     scorer_columns = [c for c in samples.columns if c.split(".", 1)[0] in known and "." in c]
     rows = []
     for run_keys, run in samples.groupby(GROUP, sort=True, dropna=False):
         present = [c for c in scorer_columns if run[c].notna().any()]
+        run_scope = _joined(run["af_scope"])
         for condition, group in run.groupby("condition", sort=False):
             for column in present:
                 scorer, key = column.split(".", 1)
@@ -265,11 +281,12 @@ def scorer_table(samples: pd.DataFrame) -> pd.DataFrame:
                         "labelled": labelled,
                         "unscored": len(values) - labelled,
                         "rate": float(values.mean()) if labelled else math.nan,
+                        "scope": run_scope if scorer in C.AF_SCORERS else "all",
                     }
                 )
     table = pd.DataFrame(
         rows,
-        columns=[*GROUP, "condition", "scorer", "key", "labelled", "unscored", "rate"],
+        columns=[*GROUP, "condition", "scorer", "key", "labelled", "unscored", "rate", "scope"],
     )
     table["_order"] = table["condition"].map(_condition_order)
     return _in_run_order(table, ["scorer", "_order"]).drop(columns="_order").reset_index(drop=True)
