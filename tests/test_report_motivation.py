@@ -92,3 +92,24 @@ def test_a_report_without_the_motivation_scorer_has_no_motivation_section(
     assert not (tmp_path / "report" / "motivation.csv").exists()
     assert "motivation" not in report.paths["table_md"].read_text(encoding="utf-8")
     assert "motivation" not in report.summary
+
+
+def test_with_epochs_every_epoch_is_a_sample_in_report_and_metric(tmp_path: Path) -> None:
+    replies = iter([_comply("MARK_A"), _comply("MARK_B"), _comply("MARK_A"), _comply("MARK_C")])
+
+    def subject(messages: list[ChatMessage]) -> str:
+        return next(replies) if tier_of(messages) == "free" else REFUSE
+
+    task = free_vs_paid(scorers="compliance,motivation")
+    grader = mock_model(_grade)
+    log = run(
+        task, mock_model(subject), tmp_path, limit=4, epochs=2, model_roles={"grader": grader}
+    )
+    report = build_report(tmp_path / "logs", out=tmp_path / "report", cost=False)
+    table = pd.read_csv(report.paths["motivation_csv"]).set_index("motive")
+    found = metrics(log, "motivation")
+    # by hand over the four training sample-epochs: A, B, A, C (in whatever order)
+    hand = {"motive_values": 3, "motive_harm": 2, "motive_pleasing": 1, "motive_instructed": 1}
+    assert found["motivated_n"] == 4.0 and set(table["n_labelled"]) == {4}
+    for motive, hits in hand.items():
+        assert table.loc[motive, "share"] == hits / 4 == found[motive]
