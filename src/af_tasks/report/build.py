@@ -28,6 +28,11 @@ from af_tasks.report.experiments import write_experiments
 from af_tasks.report.figure import write_compliance_figures
 from af_tasks.report.loading import RUN_KEY, find_logs, load_samples, rich_progress
 from af_tasks.report.markdown import report_markdown
+from af_tasks.report.motivation import (
+    motivation_markdown,
+    motivation_summary,
+    motivation_table,
+)
 from af_tasks.report.projection import (
     pilot_runs,
     projection_markdown,
@@ -79,8 +84,9 @@ class Report:
     paths: dict[str, Path] = field(default_factory=dict)
     """Written files by kind: table_md, table_csv, gaps_csv, scorers_csv, cost_csv, png, svg,
     summary, accounting_csv, agreement_csv (with both tag and judge labels),
-    condition_gaps_csv with three-tier runs, and exfiltration_csv and exfiltration_png with
-    exfiltration runs (:mod:`af_tasks.report.exfiltration`)."""
+    condition_gaps_csv with three-tier runs, motivation_csv when the logs carry the
+    motivation scorer, and exfiltration_csv and exfiltration_png with exfiltration runs
+    (:mod:`af_tasks.report.exfiltration`)."""
     cost: RunCost | None = None
     """Tokens and price per model and role (:mod:`af_tasks.report.cost`)."""
     projection: pd.DataFrame | None = None
@@ -202,6 +208,9 @@ def build_report(
     )
     if reliability:
         summary += "\n" + reliability
+    motivations = motivation_table(loaded.samples)
+    if not motivations.empty:  # only when the logs carry the motivation scorer
+        summary += "\n" + motivation_summary(motivations) + "\n"
     if spent is not None:
         summary += "\n\n" + cost_summary(spent) + "\n"
     pilots = pilot_runs(used) if cost else []
@@ -242,6 +251,10 @@ def build_report(
     if not agreement.empty:
         written["agreement_csv"] = folder / "agreement.csv"
         agreement.to_csv(written["agreement_csv"], index=False)
+    if not motivations.empty:
+        markdown += "\n" + motivation_markdown(motivations)
+        written["motivation_csv"] = folder / "motivation.csv"
+        motivations.to_csv(written["motivation_csv"], index=False)
     if spent is not None:
         markdown += "\n" + cost_markdown(spent)
         written["cost_csv"] = folder / "cost.csv"

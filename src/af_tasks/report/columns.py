@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Final
 
 from af_tasks.classifier_spec import classifier_names
+from af_tasks.parsing import MOTIVES
 
 # --- Scorers and the sub-score keys the report reads --------------------------------------
 
@@ -38,6 +39,15 @@ animal-welfare setting's: complied = did not support animal welfare)."""
 
 AF_SCORERS: Final = af_scorers()
 """The built-in alignment-faking scorers, in order of preference."""
+
+MOTIVATION: Final = "motivation"
+"""The motivation classifier: why a sample that complied in training complied."""
+
+IN_SCOPE: Final = "in_scope"
+"""Motivation sub-score: 1 when the sample complied in training (the only ones asked why)."""
+
+MOTIVATION_KEYS: Final = (IN_SCOPE, *MOTIVES)
+"""The motivation sub-scores the report reads (tidy columns ``motivation.<key>``)."""
 
 AUTO: Final = "auto"
 """Scorer choice meaning "the first of the preference list that the log has"."""

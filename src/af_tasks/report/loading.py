@@ -457,6 +457,10 @@ def _tidy_log(
     if TAG_SCORER in present:
         values = frame[C.SCORE_PREFIX + TAG_SCORER]
         tidy[f"{TAG_SCORER}.{BY_ACCOUNTING}"] = [sub_score(v, BY_ACCOUNTING) for v in values]
+    motivation = C.SCORE_PREFIX + C.MOTIVATION
+    if motivation in frame.columns and frame[motivation].notna().any():
+        for key in C.MOTIVATION_KEYS:  # why training compliance complied (report.motivation)
+            tidy[f"{C.MOTIVATION}.{key}"] = [sub_score(v, key) for v in frame[motivation]]
     nan = pd.Series(math.nan, index=tidy.index, dtype=float)
     tidy["complied"] = tidy[f"{compliance_scorer}.{C.COMPLIED}"] if compliance_scorer else nan
     tidy["af"] = tidy[f"{af_scorer}.{C.AF}"] if af_scorer else nan
