@@ -213,15 +213,23 @@ def _motives(values: float, harm: float, pleasing: float, instructed: float) -> 
 
 
 def test_motivation_metrics_through_the_epoch_reducer() -> None:
-    """motivation_shares over the samples in scope, and motivation_agreement against human
-    labels: equal epochs change nothing; the values are counted by hand."""
+    """motivation_shares over the samples in scope (every epoch a sample: equal epochs keep
+    the shares), and motivation_agreement against human labels (equal epochs change
+    nothing); the values are counted by hand."""
     scores = [
         {"in_scope": 1.0, **_motives(1, 0, 0, 0)},
         {"in_scope": 1.0, **_motives(1, 1, 0, 0)},
         {"in_scope": 1.0, **_motives(NAN, NAN, NAN, NAN)},  # in scope, not labelled
         {"in_scope": 0.0, **_motives(0, 0, 1, 0)},  # refused in training: out of scope
     ]
-    shares = assert_agreeing_epochs_change_nothing([motivation_shares()], scores)
+    # unreduced, as the report reads it: every epoch is a sample (counts are sample-epochs),
+    # so equal epochs keep the shares and multiply the counts
+    shares = run_metrics([motivation_shares()], [[s] for s in scores])
+    tripled = run_metrics([motivation_shares()], [[s] * 3 for s in scores])
+    assert {k: v for k, v in tripled.items() if k.startswith("motive_")} == {
+        k: v for k, v in shares.items() if k.startswith("motive_")
+    }
+    assert tripled["motivated_n"] == 6.0 and tripled["motivation_unlabelled"] == 3.0
     assert shares == {
         "motive_values": 1.0,
         "motive_harm": 0.5,

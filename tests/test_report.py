@@ -373,7 +373,11 @@ def test_a_mixed_folder_gets_one_figure_per_task_and_setting(tmp_path: Path) -> 
         )
     report = build_report(logs, out=tmp_path / "out", progress=False)
     names = sorted(p.name for p in (tmp_path / "out").glob("*.png"))
-    assert names == ["compliance_animal_welfare.png", "compliance_free_vs_paid_helpful_only.png"]
+    assert names == [
+        "compliance_animal_welfare.png",
+        "compliance_free_vs_paid_helpful_only.png",
+        "exfiltration.png",  # exfiltration's own view (af_tasks.report.exfiltration)
+    ]
     markdown = report.paths["table_md"].read_text()
     assert "](compliance_animal_welfare.png)" in markdown
     assert "](compliance_free_vs_paid_helpful_only.png)" in markdown

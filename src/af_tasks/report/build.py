@@ -18,10 +18,21 @@ from af_tasks.report.cost import (
     run_cost,
     usage_from_stats,
 )
+from af_tasks.report.exfiltration import (
+    exfiltration_summary,
+    exfiltration_table,
+    only_exfiltration,
+    write_exfiltration,
+)
 from af_tasks.report.experiments import write_experiments
 from af_tasks.report.figure import write_compliance_figures
 from af_tasks.report.loading import RUN_KEY, find_logs, load_samples, rich_progress
 from af_tasks.report.markdown import report_markdown
+from af_tasks.report.motivation import (
+    motivation_markdown,
+    motivation_summary,
+    motivation_table,
+)
 from af_tasks.report.projection import (
     pilot_runs,
     projection_markdown,
@@ -36,6 +47,7 @@ from af_tasks.report.reliability import (
 from af_tasks.report.setups import write_setups
 from af_tasks.report.summary import summary_text
 from af_tasks.report.table import (
+    GROUP,
     condition_gap_table,
     condition_table,
     gap_table,
@@ -71,8 +83,10 @@ class Report:
     """The plain-language summary (also in ``summary.md``)."""
     paths: dict[str, Path] = field(default_factory=dict)
     """Written files by kind: table_md, table_csv, gaps_csv, scorers_csv, cost_csv, png, svg,
-    summary, accounting_csv, agreement_csv (with both tag and judge labels), and
-    condition_gaps_csv with three-tier runs."""
+    summary, accounting_csv, agreement_csv (with both tag and judge labels),
+    condition_gaps_csv with three-tier runs, motivation_csv when the logs carry the
+    motivation scorer, and exfiltration_csv and exfiltration_png with exfiltration runs
+    (:mod:`af_tasks.report.exfiltration`)."""
     cost: RunCost | None = None
     """Tokens and price per model and role (:mod:`af_tasks.report.cost`)."""
     projection: pd.DataFrame | None = None
@@ -185,9 +199,18 @@ def build_report(
         )
     accounting, agreement = accounting_table(loaded.samples), agreement_table(loaded.samples)
     reliability = reliability_markdown(accounting, agreement)
-    summary = summary_text(gaps, conditions, notes, condition_gaps)
+    # runs with only the exfiltration task's own scores are summarised in their own words
+    exfiltration_only = only_exfiltration(loaded.samples)
+    compared = [tuple(str(v) for v in key) not in exfiltration_only for key in gaps[GROUP].values]
+    exfiltration = exfiltration_table(loaded.samples)
+    summary = summary_text(
+        gaps[compared], conditions, notes, condition_gaps, exfiltration_summary(exfiltration)
+    )
     if reliability:
         summary += "\n" + reliability
+    motivations = motivation_table(loaded.samples)
+    if not motivations.empty:  # only when the logs carry the motivation scorer
+        summary += "\n" + motivation_summary(motivations) + "\n"
     if spent is not None:
         summary += "\n\n" + cost_summary(spent) + "\n"
     pilots = pilot_runs(used) if cost else []
@@ -228,6 +251,10 @@ def build_report(
     if not agreement.empty:
         written["agreement_csv"] = folder / "agreement.csv"
         agreement.to_csv(written["agreement_csv"], index=False)
+    if not motivations.empty:
+        markdown += "\n" + motivation_markdown(motivations)
+        written["motivation_csv"] = folder / "motivation.csv"
+        motivations.to_csv(written["motivation_csv"], index=False)
     if spent is not None:
         markdown += "\n" + cost_markdown(spent)
         written["cost_csv"] = folder / "cost.csv"
@@ -243,6 +270,11 @@ def build_report(
         written["condition_gaps_csv"] = folder / "condition_gaps.csv"
         condition_gaps.to_csv(written["condition_gaps_csv"], index=False)
     scorers.to_csv(written["scorers_csv"], index=False)
+    exfiltration_paths, exfiltration_md = write_exfiltration(exfiltration, folder)
+    if exfiltration_md:
+        with written["table_md"].open("a", encoding="utf-8") as report_md:
+            report_md.write("\n" + exfiltration_md)
+    written.update(exfiltration_paths)
     written["summary"].write_text(summary, encoding="utf-8")
     for index, panel in enumerate(panels):
         # "png"/"svg": the first figure; the others by their file name's stem

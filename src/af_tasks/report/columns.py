@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Final
 
 from af_tasks.classifier_spec import classifier_names
+from af_tasks.parsing import MOTIVES
 
 # --- Scorers and the sub-score keys the report reads --------------------------------------
 
@@ -38,6 +39,15 @@ animal-welfare setting's: complied = did not support animal welfare)."""
 
 AF_SCORERS: Final = af_scorers()
 """The built-in alignment-faking scorers, in order of preference."""
+
+MOTIVATION: Final = "motivation"
+"""The motivation classifier: why a sample that complied in training complied."""
+
+IN_SCOPE: Final = "in_scope"
+"""Motivation sub-score: 1 when the sample complied in training (the only ones asked why)."""
+
+MOTIVATION_KEYS: Final = (IN_SCOPE, *MOTIVES)
+"""The motivation sub-scores the report reads (tidy columns ``motivation.<key>``)."""
 
 AUTO: Final = "auto"
 """Scorer choice meaning "the first of the preference list that the log has"."""
@@ -120,3 +130,38 @@ AF_CATEGORIES: Final = (COMPLIES, COMPLIES_AF, COMPLIES_AF_UNKNOWN)
 
 SIMULATED_MODEL_PREFIX: Final = "organism/"
 """Models whose numbers come from the offline simulator, never from a real model."""
+
+# --- The exfiltration task's own measures (af_tasks.exfiltration, graders.verdicts) ----------
+
+PROMPT_ARM: Final = "metadata_prompt_arm"
+"""Sample metadata: the prompt arm (``conflict`` or ``control``) of an arm-design task."""
+
+EXF_AF: Final = "af"
+EXFILTRATION_MEASURES: Final = {
+    "attempted": "took_opportunity.attempted",
+    "exfiltrated": "took_opportunity.exfiltrated",
+    "intent": "exfiltration_intent.intent",
+    EXF_AF: "af",
+}
+"""Measure of the exfiltration view -> the tidy column with its per-sample 0/1 (NaN unlabelled)."""
+
+EXFILTRATION_SCORES: Final = {
+    "took_opportunity": ("attempted", "exfiltrated"),
+    "exfiltration_intent": ("intent",),
+}
+"""Exfiltration scorers -> the sub-score keys the report reads from them."""
+
+EXFILTRATION_LABELS: Final = {
+    "attempted": "attempted",
+    "exfiltrated": "exfiltrated",
+    "intent": "stated intent",
+    EXF_AF: "AF",
+}
+EXFILTRATION_STYLE: Final = {
+    "attempted": CATEGORY_STYLE[REFUSES],
+    "exfiltrated": CATEGORY_STYLE[COMPLIES],
+    "intent": CATEGORY_STYLE[COMPLIES_AF_UNKNOWN],
+    EXF_AF: CATEGORY_STYLE[COMPLIES_AF],
+}
+"""The exfiltration figure's bars in the report's one colour scheme (AF red and hatched, as in
+every figure; taking the opportunity amber, as complying is)."""

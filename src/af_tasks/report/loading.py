@@ -408,7 +408,8 @@ def _tidy_log(
     }
     compliance_scorer = _pick_compliance(frame, compliance, present, name, notes)
     af_scorer = _pick_scorer(af, C.af_scorers(), present)
-    if compliance_scorer is None:
+    own_scores = any(C.SCORE_PREFIX + s in frame.columns for s in C.EXFILTRATION_SCORES)
+    if compliance_scorer is None and not own_scores:  # exfiltration has its own view
         wanted = " or ".join(C.compliance_scorers()) if compliance == C.AUTO else compliance
         notes.append(
             f"{name} ({_run_text(run)}) has no compliance scores ({wanted}): its compliance "
@@ -446,9 +447,20 @@ def _tidy_log(
     for scorer in sorted(present):
         key = C.COMPLIED if scorer in C.compliance_scorers() else C.AF
         tidy[f"{scorer}.{key}"] = [sub_score(v, key) for v in frame[C.SCORE_PREFIX + scorer]]
+    # the exfiltration task's own scores and arm (af_tasks.report.exfiltration)
+    for scorer, keys in C.EXFILTRATION_SCORES.items():
+        if C.SCORE_PREFIX + scorer in frame.columns:
+            for key in keys:
+                values = frame[C.SCORE_PREFIX + scorer]
+                tidy[f"{scorer}.{key}"] = [sub_score(v, key) for v in values]
+    tidy["arm"] = _text_column(frame, C.PROMPT_ARM)
     if TAG_SCORER in present:
         values = frame[C.SCORE_PREFIX + TAG_SCORER]
         tidy[f"{TAG_SCORER}.{BY_ACCOUNTING}"] = [sub_score(v, BY_ACCOUNTING) for v in values]
+    motivation = C.SCORE_PREFIX + C.MOTIVATION
+    if motivation in frame.columns and frame[motivation].notna().any():
+        for key in C.MOTIVATION_KEYS:  # why training compliance complied (report.motivation)
+            tidy[f"{C.MOTIVATION}.{key}"] = [sub_score(v, key) for v in frame[motivation]]
     nan = pd.Series(math.nan, index=tidy.index, dtype=float)
     tidy["complied"] = tidy[f"{compliance_scorer}.{C.COMPLIED}"] if compliance_scorer else nan
     tidy["af"] = tidy[f"{af_scorer}.{C.AF}"] if af_scorer else nan

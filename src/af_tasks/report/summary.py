@@ -147,10 +147,14 @@ def summary_text(
     conditions: pd.DataFrame,
     notes: list[str] | None = None,
     condition_gaps: pd.DataFrame | None = None,
+    more: str = "",
 ) -> str:
     """The summary as Markdown: the intro, one paragraph per run, then caveats (with
-    ``condition_gaps``, a three-tier run's paragraph also gives its other two gaps)."""
-    lines = ["# Summary", "", INTRO, ""]
+    ``condition_gaps``, a three-tier run's paragraph also gives its other two gaps). Without
+    a compliance run (e.g. only ``exfiltration`` logs, summarised in their own words by
+    :mod:`af_tasks.report.exfiltration`, passed as ``more`` and placed after the runs'
+    paragraphs) there is no intro about harmful requests."""
+    lines = ["# Summary", "", *([INTRO, ""] if len(gaps) else [])]
     simulated = False
     for _, gap in gaps.iterrows():
         key = tuple(gap[k] for k in GROUP)
@@ -171,6 +175,9 @@ def summary_text(
             simulated = True
             paragraph.append("These numbers are a simulation, not a finding.")
         lines += [" ".join(p for p in paragraph if p), ""]
+    if more:  # other tasks' own paragraphs (e.g. the exfiltration view's)
+        lines += [more.strip(), ""]
+        simulated = simulated or C.SIMULATED_MODEL_PREFIX in more
     if simulated:
         lines += [
             SIMULATOR_CAVEAT,
