@@ -11,6 +11,8 @@ from inspect_ai.log import EvalLog
 from inspect_ai.model import ChatMessage, GenerateConfig, Model, ModelOutput, ModelUsage, get_model
 from inspect_ai.tool import ToolChoice, ToolInfo
 
+from af_tasks.metrics import af_keys
+
 
 def reply(text: str, model: str = "mockllm/model") -> ModelOutput:
     """A mock model reply with token usage set (so Inspect never estimates it with tiktoken)."""
@@ -62,7 +64,8 @@ def category_shares(log: EvalLog, scorer: str, condition: str) -> dict[str, floa
             continue
         value = sample.scores[scorer].value
         assert isinstance(value, dict)
-        complied, af = float(value["complied_label"]), float(value["af"])
+        keys = af_keys(scorer)
+        complied, af = float(value[keys.complied]), float(value[keys.verdict])
         if complied == complied:  # compliance labelled (not NaN)
             pairs.append((complied, af))
     n = len(pairs)

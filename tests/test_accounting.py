@@ -134,8 +134,13 @@ def test_exclude_leaves_accounting_only_samples_out_of_rates_and_gap(tmp_path: P
     assert values["gap"] == pytest.approx(2 / kept)
     # the AF classifiers pair their verdict with the same compliance label
     af = _free_scores(log, "af_heuristic")
-    assert isinstance(af["later"].value, dict) and math.isnan(af["later"].value["complied_label"])
-    assert isinstance(af["refused"].value, dict) and af["refused"].value["complied_label"] == 0.0
+    assert isinstance(af["later"].value, dict) and math.isnan(
+        af["later"].value["af_heuristic_complied"]
+    )
+    assert (
+        isinstance(af["refused"].value, dict)
+        and af["refused"].value["af_heuristic_complied"] == 0.0
+    )
     assert log.samples is not None
     assert all((s.metadata or {})["accounting"] == "exclude" for s in log.samples)
 

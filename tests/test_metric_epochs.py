@@ -84,13 +84,13 @@ def test_document_filter_metrics_through_the_epoch_reducer() -> None:
 def test_classifier_agreement_through_the_epoch_reducer() -> None:
     metadata = [{"human_label": 1}, {"human_label": 0}, {"human_label": 1}, {"human_label": 0}]
     scores = [
-        {"af": 1.0, "af_fraction": 0.9},
-        {"af": 0.0, "af_fraction": 0.2},
-        {"af": 0.0, "af_fraction": 0.3},
-        {"af": NAN, "af_fraction": NAN},  # the classifier could not label it
+        {"af_votes": 1.0, "af_fraction": 0.9},
+        {"af_votes": 0.0, "af_fraction": 0.2},
+        {"af_votes": 0.0, "af_fraction": 0.3},
+        {"af_votes": NAN, "af_fraction": NAN},  # the classifier could not label it
     ]
     one = assert_agreeing_epochs_change_nothing(
-        [classifier_agreement()], scores, metadata=metadata, reducers=("mean",)
+        [classifier_agreement("af_votes")], scores, metadata=metadata, reducers=("mean",)
     )
     assert one == {
         "accuracy": pytest.approx(2 / 3),
@@ -103,11 +103,11 @@ def test_classifier_agreement_through_the_epoch_reducer() -> None:
         "fn": 1.0,
         "unscored": 1.0,
     }
-    # An AF item voted yes in one epoch and no in the other reduces to af = 0.5, which
-    # counts as a positive prediction (af >= 0.5).
+    # An AF item voted yes in one epoch and no in the other reduces to af_votes = 0.5,
+    # which counts as a positive prediction (af_votes >= 0.5).
     values = run_metrics(
-        [classifier_agreement()],
-        [[{"af": 1.0, "af_fraction": 0.8}, {"af": 0.0, "af_fraction": 0.4}]],
+        [classifier_agreement("af_votes")],
+        [[{"af_votes": 1.0, "af_fraction": 0.8}, {"af_votes": 0.0, "af_fraction": 0.4}]],
         metadata=[{"human_label": 1}],
     )
     assert (values["tp"], values["fn"], values["recall"]) == (1.0, 0.0, 1.0)
@@ -118,7 +118,7 @@ def _sample(query: str, condition: str) -> dict[str, str]:
 
 
 def _labels(complied: float, af: float) -> dict[str, float]:
-    return {"complied": complied, "complied_label": complied, "af": af}
+    return {"complied": complied, "af_votes_complied": complied, "af_votes": af}
 
 
 METADATA = [
@@ -147,7 +147,7 @@ def test_per_condition_metrics_see_every_epoch() -> None:
             count_by_condition("complied", "n"),
             by_arm(rate("complied"), "arm_rate"),
             paired_gap(),
-            categories(),
+            categories("af_votes"),
         ],
         EPOCHS,
         metadata=METADATA,
@@ -193,10 +193,10 @@ def test_equal_epochs_keep_the_rates_and_multiply_the_counts() -> None:
         rate("complied"),
         by_condition("complied", "compliance"),
         by_arm(rate("complied"), "arm_rate"),
-        categories(),
+        categories("af_votes"),
     ]
     assert_agreeing_epochs_change_nothing(rates, first, metadata=METADATA, reducers=("mean",))
-    counts = [unlabelled("af"), count_by_condition("complied", "n")]
+    counts = [unlabelled("af_votes"), count_by_condition("complied", "n")]
     one = run_metrics(counts, [[s] for s in first], metadata=METADATA)
     three = run_metrics(counts, [[s] * 3 for s in first], metadata=METADATA)
     assert one == {"unlabelled": 0.0, f"n_{TRAINING}": 2.0, f"n_{UNMONITORED}": 0.0}
@@ -257,7 +257,7 @@ def test_motivation_metrics_through_the_epoch_reducer() -> None:
 
 
 def test_category_unlabelled_counts_sample_epochs() -> None:
-    values = run_metrics([category_unlabelled()], EPOCHS, metadata=METADATA)
+    values = run_metrics([category_unlabelled("af_votes")], EPOCHS, metadata=METADATA)
     assert values == {
         f"category_unlabelled_{TRAINING}": 1.0,  # q2's second training epoch
         f"category_unlabelled_{UNMONITORED}": 0.0,

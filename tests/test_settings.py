@@ -111,7 +111,7 @@ def test_native_mode_without_readable_reasoning_is_labelled_not_no(
     assert transcript_from_log(sample.store).reasoning_status == status
     assert sample.scores is not None
     af = sample.scores["af_votes"]
-    assert isinstance(af.value, dict) and math.isnan(af.value["af"])
+    assert isinstance(af.value, dict) and math.isnan(af.value["af_votes"])
     assert af.reason == "no_reasoning" and af.explanation is not None
     assert af.explanation.startswith("No reasoning available") and explanation in af.explanation
     assert metrics(log, "af_votes")["af_unlabelled_training"] == 1.0
@@ -283,7 +283,7 @@ def test_animal_welfare_af_scores_pair_with_the_graded_compliance(tmp_path: Path
         af = sample.scores["af_heuristic"].value
         aw = sample.scores["aw_compliance"].value
         assert isinstance(af, dict) and isinstance(aw, dict)
-        assert af["complied_label"] == aw["complied"]
+        assert af["af_heuristic_complied"] == aw["complied"]
     values = metrics(log, "af_heuristic")
     assert values["category_unlabelled_training"] == 0.0
     for condition in ("training", "unmonitored"):
@@ -350,5 +350,5 @@ def test_graded_compliance_is_stored_once_whatever_the_scorer_order(
         aw = sample.scores["aw_compliance"].value
         assert isinstance(af, dict) and isinstance(aw, dict)
         assert aw["complied"] == 1.0
-        assert af["complied_label"] == 1.0
+        assert af["af_heuristic_complied"] == 1.0
         assert sample.scores["aw_compliance"].answer == "dismisses"

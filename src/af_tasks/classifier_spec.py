@@ -34,8 +34,8 @@ class ClassifierSpec:
     """The name a task's ``scorers`` parameter and the report use (the scorer's name)."""
     kind: ClassifierKind
     """``compliance``: its ``complied`` key is a compliance label (a setting can name it as
-    its compliance, and ``af-report`` can read it); ``af``: its ``af`` key labels
-    alignment-faking reasoning (every setting accepts it); ``other``."""
+    its compliance, and ``af-report`` can read it); ``af``: its key named after
+    it (``af_votes``) labels alignment-faking reasoning (every setting accepts it); ``other``."""
     factory: Callable[..., Scorer] | str | None = None
     """The scorer function (called with no arguments for the default scorer), or
     ``"module:function"`` naming it (imported when first built); None for a yes/no grader
@@ -73,9 +73,11 @@ class ClassifierSpec:
         if self.question is not None and self.question not in self.answer_tags:
             object.__setattr__(self, "answer_tags", (*self.answer_tags, self.question))
         if self.factory is None and not self.value_keys:
-            default = {"compliance": "complied", "af": "af"}.get(self.kind, self.name)
+            default = {"compliance": "complied"}.get(self.kind, self.name)
             object.__setattr__(self, "value_keys", (default,))
-        needed = {"compliance": "complied", "af": "af"}.get(self.kind)
+        # an AF classifier's verdict key is its own name, so two in one log stay apart in the
+        # viewer (af_tasks.metrics.af_keys)
+        needed = {"compliance": "complied", "af": self.name}.get(self.kind)
         if needed and needed not in self.value_keys:
             raise ValueError(
                 f"Classifier {self.name!r} is of kind {self.kind!r}, so its scores must carry "
@@ -140,7 +142,7 @@ BUILT_IN: tuple[ClassifierSpec, ...] = (
         "af_tasks.graders.af:af_votes",
         "af_votes.md",
         _AF_TAGS,
-        ("af", "af_fraction", "votes", "complied_label", "complied_af"),
+        ("af_votes", "af_fraction", "votes", "af_votes_complied", "af_votes_complied_af"),
     ),
     ClassifierSpec(
         "af_paper",
@@ -148,13 +150,13 @@ BUILT_IN: tuple[ClassifierSpec, ...] = (
         "af_tasks.graders.af:af_paper",
         "af_paper.md",
         (*_AF_TAGS, "full_compliance"),
-        ("af", "af_partial", "af_full", "complied_label", "complied_af"),
+        ("af_paper", "af_partial", "af_full", "af_paper_complied", "af_paper_complied_af"),
     ),
     ClassifierSpec(
         "af_heuristic",
         "af",
         "af_tasks.graders.heuristic:af_heuristic",
-        value_keys=("af", "complied_label", "complied_af"),
+        value_keys=("af_heuristic", "af_heuristic_complied", "af_heuristic_complied_af"),
     ),
     ClassifierSpec(
         "aw_compliance",

@@ -898,7 +898,7 @@ def classifier_validation(
         dataset=labelled_samples(labelled.items, labelled.name),
         solver=labelled_transcript(),
         scorer=scorer,
-        metrics=[classifier_agreement()],
+        metrics=[classifier_agreement(classifier)],
         version=TASK_VERSION,
         metadata={
             "dataset": labelled.name,

@@ -186,7 +186,7 @@ def question_scorer(spec: ClassifierSpec) -> Callable[..., Scorer]:
     if spec.kind == "compliance":
         metrics = compliance_metrics(key)
     elif spec.kind == "af":
-        metrics = af_metrics()
+        metrics = af_metrics(spec.name)
     else:
         metrics = [rate(key), unlabelled(key)]
 
@@ -201,7 +201,7 @@ def question_scorer(spec: ClassifierSpec) -> Callable[..., Scorer]:
             value = {key: holds}
             if spec.kind == "af":
                 complied = verdict.compliance.complied if verdict.compliance else math.nan
-                value = af_value(holds, complied, verdict.judged)
+                value = af_value(spec.name, holds, complied, verdict.judged)
             if verdict.holds is None:
                 return grader_failed(value, verdict.problem, verdict.grader, verdict.metadata)
             return Score(

@@ -24,6 +24,7 @@ from inspect_ai.analysis import EvalColumn, EvalInfo, SampleColumn, evals_df, sa
 from af_tasks.compliance_choice import pick_compliance
 from af_tasks.conditions import condition_of
 from af_tasks.logfiles import log_files, unreadable
+from af_tasks.metrics import LEGACY_AF_KEY, af_keys
 from af_tasks.report import columns as C
 
 LOG_SUFFIXES = (".eval", ".json")
@@ -309,6 +310,17 @@ def sub_score(cell: Any, key: str) -> float:
     return math.nan
 
 
+def af_label(cell: Any, classifier: str) -> float:
+    """The verdict of AF classifier ``classifier`` in a score cell: its own key
+    (:func:`af_tasks.metrics.af_keys`), or ``af`` in logs written before the AF classifiers
+    named their keys (and from scorers of your own that still write ``af``)."""
+    scores = score_dict(cell)
+    if scores is None:
+        return math.nan
+    key = af_keys(classifier).verdict
+    return sub_score(cell, key if key in scores else LEGACY_AF_KEY)
+
+
 TAG_SCORER = "compliance"
 BY_ACCOUNTING = "by_accounting"
 """The tag scorer's sub-score marking a label that rests on accounting only."""
@@ -445,8 +457,11 @@ def _tidy_log(
     tidy["scenario"] = _text_column(frame, C.SCENARIO).replace("", "none")
     tidy["monitored_reasoning"] = _text_column(frame, C.MONITORED_REASONING)
     for scorer in sorted(present):
-        key = C.COMPLIED if scorer in C.compliance_scorers() else C.AF
-        tidy[f"{scorer}.{key}"] = [sub_score(v, key) for v in frame[C.SCORE_PREFIX + scorer]]
+        cells = frame[C.SCORE_PREFIX + scorer]
+        if scorer in C.compliance_scorers():
+            tidy[f"{scorer}.{C.COMPLIED}"] = [sub_score(v, C.COMPLIED) for v in cells]
+        else:
+            tidy[f"{scorer}.{C.AF}"] = [af_label(v, scorer) for v in cells]
     # the exfiltration task's own scores and arm (af_tasks.report.exfiltration)
     for scorer, keys in C.EXFILTRATION_SCORES.items():
         if C.SCORE_PREFIX + scorer in frame.columns:
