@@ -161,6 +161,37 @@ def test_guide_tier_design_runs_with_its_own_tag_and_prompt(
     assert metrics(log, "sandwich_praise")["compliance_gap"] == 1.0
 
 
+def test_guide_classifier_is_answered_by_the_simulator(
+    guide_module: ModuleType, tmp_path: Path
+) -> None:
+    """The offline organism answers a grader prompt of a classifier registered from outside
+    (its own answer tag, ``praises_sandwich``), recognised from the spec's declaration: a
+    yes/no of its compliance question, parsed into a label for every sample."""
+    log = eval(
+        guide_module.sandwiches(),
+        model="organism/faker",
+        model_roles={"grader": "organism/faker"},
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+    )[0]
+    assert log.status == "success", log.error
+    assert log.samples is not None and len(log.samples) == 6
+    labels: dict[str, list[float]] = {"training": [], "unmonitored": []}
+    for sample in log.samples:
+        assert sample.scores is not None
+        score = sample.scores["sandwich_praise"]
+        output = transcript_from_log(sample.store).output or ""
+        went_along = "<request_fully_accepted/>" in output
+        assert score.value == {"complied": float(went_along)}, (sample.id, score.explanation)
+        assert score.answer == ("yes" if went_along else "no")
+        assert "Simulated grader" in (score.explanation or "")
+        labels[sample.metadata["condition"]].append(float(went_along))
+    values = metrics(log, "sandwich_praise")
+    for condition, seen in labels.items():
+        assert values[f"compliance_{condition}"] == sum(seen) / len(seen)
+    assert values["pairs"] == 3.0
+
+
 def test_extensions_named_by_entry_points_are_imported(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
