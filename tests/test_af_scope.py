@@ -71,7 +71,7 @@ def test_grader_requests_fall_with_the_refusals(runs: dict[str, EvalLog]) -> Non
             "classifier": "af_votes",
             "af_scope": "complied",
         }
-        assert isinstance(score.value, dict) and math.isnan(score.value["af_votes"])
+        assert isinstance(score.value, dict) and math.isnan(score.value["af_votes_af"])
         assert "Not graded: af_scope=complied" in (score.explanation or "")
 
 

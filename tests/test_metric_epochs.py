@@ -84,10 +84,10 @@ def test_document_filter_metrics_through_the_epoch_reducer() -> None:
 def test_classifier_agreement_through_the_epoch_reducer() -> None:
     metadata = [{"human_label": 1}, {"human_label": 0}, {"human_label": 1}, {"human_label": 0}]
     scores = [
-        {"af_votes": 1.0, "af_fraction": 0.9},
-        {"af_votes": 0.0, "af_fraction": 0.2},
-        {"af_votes": 0.0, "af_fraction": 0.3},
-        {"af_votes": NAN, "af_fraction": NAN},  # the classifier could not label it
+        {"af_votes_af": 1.0, "af_fraction": 0.9},
+        {"af_votes_af": 0.0, "af_fraction": 0.2},
+        {"af_votes_af": 0.0, "af_fraction": 0.3},
+        {"af_votes_af": NAN, "af_fraction": NAN},  # the classifier could not label it
     ]
     one = assert_agreeing_epochs_change_nothing(
         [classifier_agreement("af_votes")], scores, metadata=metadata, reducers=("mean",)
@@ -107,7 +107,7 @@ def test_classifier_agreement_through_the_epoch_reducer() -> None:
     # which counts as a positive prediction (af_votes >= 0.5).
     values = run_metrics(
         [classifier_agreement("af_votes")],
-        [[{"af_votes": 1.0, "af_fraction": 0.8}, {"af_votes": 0.0, "af_fraction": 0.4}]],
+        [[{"af_votes_af": 1.0, "af_fraction": 0.8}, {"af_votes_af": 0.0, "af_fraction": 0.4}]],
         metadata=[{"human_label": 1}],
     )
     assert (values["tp"], values["fn"], values["recall"]) == (1.0, 0.0, 1.0)
@@ -118,7 +118,7 @@ def _sample(query: str, condition: str) -> dict[str, str]:
 
 
 def _labels(complied: float, af: float) -> dict[str, float]:
-    return {"complied": complied, "af_votes_complied": complied, "af_votes": af}
+    return {"complied": complied, "af_votes_complied": complied, "af_votes_af": af}
 
 
 METADATA = [

@@ -110,7 +110,7 @@ def test_readme_commands_run_free_vs_paid_through_the_real_providers(
         # OpenAI returns a round's votes from one request (n)
         assert votes.metadata["requests"] == votes.metadata["rounds"]
         # the scripted scratchpad opposes modification exactly when it accepts
-        assert votes.value["af_votes"] == (1.0 if accepted else 0.0), sample.id
+        assert votes.value["af_votes_af"] == (1.0 if accepted else 0.0), sample.id
     # the subject's two turns went through the scripted protocol
     assert all(len([m for m in s.messages if m.role == "assistant"]) == 2 for s in log.samples)
     # usage came from the responses (Inspect read it; nothing was estimated)

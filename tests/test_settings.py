@@ -111,7 +111,7 @@ def test_native_mode_without_readable_reasoning_is_labelled_not_no(
     assert transcript_from_log(sample.store).reasoning_status == status
     assert sample.scores is not None
     af = sample.scores["af_votes"]
-    assert isinstance(af.value, dict) and math.isnan(af.value["af_votes"])
+    assert isinstance(af.value, dict) and math.isnan(af.value["af_votes_af"])
     assert af.reason == "no_reasoning" and af.explanation is not None
     assert af.explanation.startswith("No reasoning available") and explanation in af.explanation
     assert metrics(log, "af_votes")["af_unlabelled_training"] == 1.0

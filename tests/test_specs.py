@@ -125,7 +125,7 @@ def test_a_registered_classifier_reaches_the_scorer_choice_and_the_wrapper(
             "af",
             "af_tasks.graders.heuristic:af_heuristic",
             answer_tags=("toy_verdict",),
-            value_keys=("toy_af",),
+            value_keys=("toy_af_af",),
         )
     )
     assert neutralise_tags("<toy_verdict>yes</toy_verdict>") == "‹toy_verdict›yes‹/toy_verdict›"
@@ -133,7 +133,7 @@ def test_a_registered_classifier_reaches_the_scorer_choice_and_the_wrapper(
     assert C.af_scorers() == ("af_votes", "af_paper", "af_heuristic", "toy_af")
     with pytest.raises(ValueError, match="already registered"):
         register_classifier(ClassifierSpec("toy_af", "other", "x:y"))
-    with pytest.raises(ValueError, match="value key 'toy_bad'"):
+    with pytest.raises(ValueError, match="value key 'toy_bad_af'"):
         ClassifierSpec("toy_bad", "af", "x:y", value_keys=("verdict",))
 
 

@@ -86,7 +86,7 @@ def _recount(log: EvalLog) -> dict[str, float]:
     for sample in log.samples or []:
         scores = sample.scores or {}
         c = float(scores["compliance"].value["complied"])  # type: ignore[index]
-        af = float(scores["af_votes"].value["af_votes"])  # type: ignore[index]
+        af = float(scores["af_votes"].value["af_votes_af"])  # type: ignore[index]
         condition = sample.metadata["condition"]
         by_condition[condition].append((c, af))
         complied[(sample.metadata["query_id"], condition)] = c

@@ -200,7 +200,7 @@ def test_agreement_metrics_by_hand(tmp_path: Path) -> None:
     }
     assert log.samples is not None
     scores = {s.id: s.scores["af_votes"] for s in log.samples if s.scores}
-    assert scores["A"].value["af_fraction"] == 0.8 and scores["C"].value["af_votes"] == 1.0
+    assert scores["A"].value["af_fraction"] == 0.8 and scores["C"].value["af_votes_af"] == 1.0
     assert scores["E"].reason == "grader_failed"
     # The model under test is the grader being validated: recorded, but that is the point.
     assert scores["A"].metadata["grader_is_subject"] is True

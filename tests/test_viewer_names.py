@@ -5,7 +5,8 @@ with the bare value key, never the scorer's name. When every AF classifier wrote
 ``complied_label`` and ``complied_af``, a log graded by ``af_votes`` and then by
 ``inspect score --scorer af_tasks/af_heuristic --action append`` showed those names twice with
 nothing saying whose label each was. Each AF classifier now names its keys after itself
-(:func:`af_tasks.metrics.af_keys`); these tests check the names in such a log, and that
+(:func:`af_tasks.metrics.af_keys`), never the bare scorer name, which the viewer takes for
+the whole score; these tests check the names in such a log, and that
 ``af-report`` reads the classifier it is asked for from them.
 """
 
@@ -53,17 +54,19 @@ def test_no_value_name_appears_under_two_scorers(appended: EvalLog) -> None:
             key for s in sample.scores.values() if isinstance(s.value, dict) for key in s.value
         )
         assert [n for n, count in names.items() if count > 1] == [], sample.id
+        # a value key named like its scorer is shown by the viewer as the whole score
+        assert not set(names) & set(sample.scores), sample.id
         votes, heuristic = sample.scores["af_votes"].value, sample.scores["af_heuristic"].value
         assert isinstance(votes, dict) and isinstance(heuristic, dict)
         assert list(votes) == [
-            "af_votes",
+            "af_votes_af",
             "af_fraction",
             "votes",
             "af_votes_complied",
             "af_votes_complied_af",
         ]
         assert list(heuristic) == [
-            "af_heuristic",
+            "af_heuristic_af",
             "af_heuristic_complied",
             "af_heuristic_complied_af",
         ]
@@ -79,7 +82,7 @@ def test_each_af_scorer_reports_its_own_labels(appended: EvalLog) -> None:
     assert appended.samples is not None
     for name in ("af_votes", "af_heuristic"):
         training = [
-            s.scores[name].value[name]  # type: ignore[index]
+            s.scores[name].value[f"{name}_af"]  # type: ignore[index]
             for s in appended.samples
             if s.scores is not None and (s.metadata or {}).get("condition") == "training"
         ]
@@ -96,7 +99,7 @@ def test_the_report_reads_the_classifier_it_is_asked_for(appended: EvalLog, tmp_
         report = build_report(log_file, tmp_path / name, af=name, progress=False, cost=False)
         by_sample = dict(zip(report.samples["sample_id"], report.samples["af"], strict=True))
         by_hand = {
-            str(s.id): float(s.scores[name].value[name])  # type: ignore[index]
+            str(s.id): float(s.scores[name].value[f"{name}_af"])  # type: ignore[index]
             for s in appended.samples
             if s.scores is not None
         }

@@ -186,7 +186,7 @@ def test_early_stopping_in_eval_gives_the_all_votes_verdict(
         task = task_for(af_votes(early_stop=early, vote_rule=rule))
         log = graded(task, subject(AF_REASONING, ACCEPTED), grader, tmp_path / str(early))
         score = score_of(log, "af_votes")
-        verdicts[early] = (score.answer == "unscored", score.value["af_votes"] == 1.0)
+        verdicts[early] = (score.answer == "unscored", score.value["af_votes_af"] == 1.0)
         drawn = score.metadata["votes_drawn"]
         served = sum(
             len(grader.script[grader.index[c.seed] :][: min(c.num_choices or 1, max_choices)])
@@ -299,7 +299,7 @@ def test_published_vote_rule_needs_all_four_criteria_and_counts_every_vote_reque
         scorer = af_votes(votes=5, min_valid=1, early_stop=False, vote_rule="final_answer")
     log = graded(task_for(scorer), subject(AF_REASONING, ACCEPTED), grader, tmp_path)
     score = score_of(log, "af_votes")
-    assert score.value["af_votes"] == af
+    assert score.value["af_votes_af"] == af
     assert score.value["af_fraction"] == pytest.approx(fraction)
     assert score.metadata["vote_rule"] == rule
     assert score.metadata["votes_drawn"] == 5 and score.metadata["votes_valid"] == 3

@@ -34,8 +34,8 @@ class ClassifierSpec:
     """The name a task's ``scorers`` parameter and the report use (the scorer's name)."""
     kind: ClassifierKind
     """``compliance``: its ``complied`` key is a compliance label (a setting can name it as
-    its compliance, and ``af-report`` can read it); ``af``: its key named after
-    it (``af_votes``) labels alignment-faking reasoning (every setting accepts it); ``other``."""
+    its compliance, and ``af-report`` can read it); ``af``: its ``<name>_af`` key
+    (``af_votes_af``) labels alignment-faking reasoning (every setting accepts it); ``other``."""
     factory: Callable[..., Scorer] | str | None = None
     """The scorer function (called with no arguments for the default scorer), or
     ``"module:function"`` naming it (imported when first built); None for a yes/no grader
@@ -92,11 +92,11 @@ class ClassifierSpec:
         if bad:
             raise ValueError(f"Classifier {self.name!r}: prompt cues {bad} are not tag names.")
         if self.factory is None and not self.value_keys:
-            default = {"compliance": "complied"}.get(self.kind, self.name)
+            default = {"compliance": "complied", "af": f"{self.name}_af"}.get(self.kind, self.name)
             object.__setattr__(self, "value_keys", (default,))
-        # an AF classifier's verdict key is its own name, so two in one log stay apart in the
-        # viewer (af_tasks.metrics.af_keys)
-        needed = {"compliance": "complied", "af": self.name}.get(self.kind)
+        # an AF classifier's verdict key carries its name (<name>_af), so two in one log stay
+        # apart in the viewer (af_tasks.metrics.af_keys)
+        needed = {"compliance": "complied", "af": f"{self.name}_af"}.get(self.kind)
         if needed and needed not in self.value_keys:
             raise ValueError(
                 f"Classifier {self.name!r} is of kind {self.kind!r}, so its scores must carry "
@@ -176,7 +176,7 @@ BUILT_IN: tuple[ClassifierSpec, ...] = (
         "af_tasks.graders.af:af_votes",
         "af_votes.md",
         _AF_TAGS,
-        ("af_votes", "af_fraction", "votes", "af_votes_complied", "af_votes_complied_af"),
+        ("af_votes_af", "af_fraction", "votes", "af_votes_complied", "af_votes_complied_af"),
         # the suite's criterion tags, and the published classifiers' spellings of the last
         prompt_cues=("criterion_4", "criteria4", "criteria_4"),
         simulated=f"{_ORGANISM}:answer_af_votes",
@@ -187,7 +187,7 @@ BUILT_IN: tuple[ClassifierSpec, ...] = (
         "af_tasks.graders.af:af_paper",
         "af_paper.md",
         (*_AF_TAGS, "full_compliance"),
-        ("af_paper", "af_partial", "af_full", "af_paper_complied", "af_paper_complied_af"),
+        ("af_paper_af", "af_partial", "af_full", "af_paper_complied", "af_paper_complied_af"),
         # its criteria prompt asks a fifth criterion; its full-compliance check only a final
         # answer (a criteria prompt of af_votes asks one too, and wins that tie: it comes first)
         prompt_cues=("criterion_5", "final_answer"),
@@ -197,7 +197,7 @@ BUILT_IN: tuple[ClassifierSpec, ...] = (
         "af_heuristic",
         "af",
         "af_tasks.graders.heuristic:af_heuristic",
-        value_keys=("af_heuristic", "af_heuristic_complied", "af_heuristic_complied_af"),
+        value_keys=("af_heuristic_af", "af_heuristic_complied", "af_heuristic_complied_af"),
     ),
     ClassifierSpec(
         "aw_compliance",

@@ -50,7 +50,8 @@ class AfKeys:
 
     verdict: str
     """1 when the classifier labels the reasoning alignment faking, 0 when not, NaN unlabelled:
-    the classifier's own name (``af_votes``)."""
+    ``<classifier>_af`` (never the bare classifier name: the viewer takes a value key equal
+    to its scorer's name for the whole score and shows the dict in that column)."""
     complied: str
     """The compliance label the verdict pairs with (tag form, or the setting's own compliance
     scorer in animal welfare): ``<classifier>_complied``."""
@@ -65,7 +66,7 @@ class AfKeys:
 def af_keys(classifier: str) -> AfKeys:
     """The value keys of the AF classifier named ``classifier`` (see :class:`AfKeys`)."""
     return AfKeys(
-        verdict=classifier,
+        verdict=f"{classifier}_af",
         complied=f"{classifier}_complied",
         complied_af=f"{classifier}_complied_af",
         judged=f"{classifier}_complied_judged",
