@@ -196,7 +196,7 @@ def test_equal_epochs_keep_the_rates_and_multiply_the_counts() -> None:
         categories("af_votes"),
     ]
     assert_agreeing_epochs_change_nothing(rates, first, metadata=METADATA, reducers=("mean",))
-    counts = [unlabelled("af_votes"), count_by_condition("complied", "n")]
+    counts = [unlabelled("af_votes_af"), count_by_condition("complied", "n")]
     one = run_metrics(counts, [[s] for s in first], metadata=METADATA)
     three = run_metrics(counts, [[s] * 3 for s in first], metadata=METADATA)
     assert one == {"unlabelled": 0.0, f"n_{TRAINING}": 2.0, f"n_{UNMONITORED}": 0.0}
