@@ -27,14 +27,23 @@ figures.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import anyio
+import shortuuid
+
+if TYPE_CHECKING:
+    from inspect_ai.log import EvalLog, EvalSample
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CACHE = ROOT / "tmp" / "benchmarks" / "report_scale"
@@ -109,8 +118,8 @@ def base_log(cache: Path) -> tuple[Path, Child | None]:
 
 def scaled_log(base: Path, samples: int, cache: Path) -> Path:
     """A log of ``samples`` samples: the base run's samples repeated as further epochs,
-    written with Inspect's log writer (once, then reused from the cache)."""
-    from inspect_ai.log import read_eval_log, write_eval_log
+    written by Inspect's own ``.eval`` recorder (once, then reused from the cache)."""
+    from inspect_ai.log import read_eval_log
     from inspect_ai.model import ModelUsage
 
     folder = cache / f"n{samples}"
@@ -136,20 +145,52 @@ def scaled_log(base: Path, samples: int, cache: Path) -> Path:
     # never reads and which would take most of the writing time. What it reads, Inspect's
     # sample summaries (metadata, scores with their explanations, usage), is complete.
     light = {"messages": [], "events": [], "attachments": {}, "store": {}}
-    log.samples = [
-        sample.model_copy(update={"epoch": epoch, **light})
-        for epoch in range(1, epochs + 1)
-        for sample in log.samples
-    ][:samples]
+    base_samples = log.samples
+    log.samples = None
     log.eval.config.epochs = epochs
     log.stats.model_usage = {m: scaled(u) for m, u in log.stats.model_usage.items()}
     log.stats.role_usage = {r: scaled(u) for r, u in log.stats.role_usage.items()}
+    # each copy gets its own uuid, as each epoch of a real run does (samples_df keeps one
+    # row per uuid: copies sharing their original's uuid would be read as one sample)
+    replicated = (
+        sample.model_copy(update={"epoch": epoch, "uuid": shortuuid.uuid(), **light})
+        for epoch in range(1, epochs + 1)
+        for sample in base_samples
+    )
     target = folder / base.name
     print(f"Writing a log of {samples:,} samples ({epochs} epochs of the base run)...")
     started = time.perf_counter()
-    write_eval_log(log, str(target))
+    anyio.run(_record, log, itertools.islice(replicated, samples), str(target), str(folder))
     print(f"  written in {time.perf_counter() - started:.0f} s")
     return target
+
+
+FLUSH_EVERY = 500
+"""Samples the recorder buffers between writes (eval itself flushes every few samples)."""
+
+
+async def _record(log: EvalLog, samples: Iterator[EvalSample], target: str, folder: str) -> None:
+    """Write ``log`` with ``samples`` through the recorder ``eval`` itself uses for ``.eval``
+    logs, flushing every FLUSH_EVERY samples as a running eval does.
+
+    ``write_eval_log`` goes through the same recorder but buffers every sample before the
+    first write, and the recorder compares each new sample with every buffered one (to
+    replace a re-run): quadratic in the samples, over an hour for 50,000 on this machine.
+    Flushing as eval does keeps it linear. The recorder is not exported under a public name
+    (``inspect_ai.log._recorders``), which only this benchmark relies on.
+    """
+    from inspect_ai.log._recorders import create_recorder_for_location
+
+    recorder = create_recorder_for_location(target, folder)
+    await recorder.log_init(log.eval, target, clean=True)
+    await recorder.log_start(log.eval, log.plan)
+    for count, sample in enumerate(samples, start=1):
+        await recorder.log_sample(log.eval, sample)
+        if count % FLUSH_EVERY == 0:
+            await recorder.flush(log.eval)
+    await recorder.log_finish(
+        log.eval, log.status, log.stats, log.results, log.reductions, log.error
+    )
 
 
 def load() -> str:
