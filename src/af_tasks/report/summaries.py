@@ -178,8 +178,7 @@ def _records(
         if isinstance(scores, dict):
             for name, score in scores.items():
                 value = score.get("value") if isinstance(score, dict) else score
-                if value is not None:
-                    record[f"score_{name}"] = _cell(value)
+                record[f"score_{name}"] = _cell(value)
         elif scores is not None:
             raise NotReadable("scores")
         error = summary.get("error")
