@@ -166,3 +166,8 @@ def test_a_rerun_sample_keeps_its_last_record_and_one_row_per_uuid() -> None:
     ]
     with pytest.raises(summaries.NotReadable):
         summaries._records(iter([{"epoch": 1}]), frozenset())
+
+
+def test_the_stream_gives_every_column_the_report_asks_samples_df_for() -> None:
+    """A column added to the report's samples_df columns must be streamed too."""
+    assert tuple(c.name for c in SAMPLE_DF_COLUMNS) == summaries.STREAMED_COLUMNS
