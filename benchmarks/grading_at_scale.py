@@ -384,6 +384,7 @@ def all_votes_verdicts(queries: int, early: Measured) -> str | None:
     from inspect_ai import task_with
 
     from af_tasks.graders.af import af_votes
+    from af_tasks.metrics import af_keys
     from af_tasks.scorers import compliance
     from af_tasks.tasks import free_vs_paid
 
@@ -402,7 +403,7 @@ def all_votes_verdicts(queries: int, early: Measured) -> str | None:
 
     def verdicts(m: Measured) -> dict[Any, Any]:
         return {
-            s.id: (s.scores["af_votes"].value or {}).get("af")  # type: ignore[union-attr]
+            s.id: (s.scores["af_votes"].value or {}).get(af_keys("af_votes").verdict)  # type: ignore[union-attr]
             for s in m.log.samples or []
             if s.scores and "af_votes" in s.scores
         }
