@@ -18,6 +18,7 @@ from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
 from af_tasks.classifier_spec import ClassifierSpec
+from af_tasks.errored import errored_score
 from af_tasks.graders.common import (
     af_value,
     grader_failed,
@@ -102,6 +103,8 @@ def aw_compliance(grader: str | Model | None = None, template: str | None = None
     prompt_template = load_template(template, "aw_compliance.md")
 
     async def score(state: TaskState, target: Target) -> Score:
+        if (errored := errored_score(state, "aw_compliance")) is not None:
+            return errored
         output = transcript_of(state).output
         if output is None or not output.strip():
             return missing_output(state, ("complied",), "aw_compliance")
@@ -140,6 +143,8 @@ def exfiltration_intent(grader: str | Model | None = None, template: str | None 
     prompt_template = load_template(template, "exfiltration_intent.md")
 
     async def score(state: TaskState, target: Target) -> Score:
+        if (errored := errored_score(state, "exfiltration_intent")) is not None:
+            return errored
         verdict = await _judge(
             state, grader, prompt_template, STATES_INTENT, "exfiltration_intent", True
         )
@@ -194,6 +199,8 @@ def question_scorer(spec: ClassifierSpec) -> Callable[..., Scorer]:
         prompt_template = load_template(template or own, default)
 
         async def score(state: TaskState, target: Target) -> Score:
+            if (errored := errored_score(state, spec.name)) is not None:
+                return errored
             verdict = await _judge(
                 state, grader, prompt_template, question, spec.name, True, target
             )

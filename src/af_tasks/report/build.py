@@ -126,6 +126,17 @@ def resumed_runs(runs: pd.DataFrame) -> list[str]:
     ]
 
 
+ERRORED_NOTE = (
+    "{errored} samples errored before they finished (the logs record their error; the run "
+    "went on under fail_on_error): they are counted per condition as errored, never as "
+    "refusals, and left out of every rate and gap. The log's own metrics count them "
+    "(errored_<condition>) only if the run scored errored samples (--score-on-error): "
+    "otherwise Inspect passes them to no scorer or metric, and the viewer's rates are over "
+    "the samples that finished, as here (the log's completed_samples of total_samples)."
+)
+"""What the report says when samples errored (see :mod:`af_tasks.errored`)."""
+
+
 def build_report(
     paths: Sequence[str | Path] | str | Path,
     out: str | Path | None = None,
@@ -178,6 +189,9 @@ def build_report(
             "(epochs of one query are not independent evidence; see docs/report.md)."
         )
     used = loaded.runs.loc[loaded.runs["used"], "log"].astype(str).tolist()
+    errored = int(loaded.samples["errored"].sum())
+    if errored:
+        notes.append(ERRORED_NOTE.format(errored=errored))
     scoped = _scoped(loaded.samples)
     if scoped:
         notes.append(

@@ -90,6 +90,7 @@ def condition_markdown(conditions: pd.DataFrame) -> str:
             "tier": str(row["tier"]),
             "n": F.count(row["n"]),
             "unscored": F.count(row["unscored"]),
+            "errored": F.count(row.get("errored", 0)),
             "compliance": F.percent(row["compliance"]),
             "refuses": F.percent(row["refuses"]),
             "complies, no AF": F.percent(row["complies_no_af"]),
@@ -180,9 +181,10 @@ def report_markdown(
     parts += [
         "## Per condition",
         "",
-        "Rates are shares of the samples whose compliance is labelled; unscored samples are "
-        f"counted apart, never as refusals. {F.BLANK} means not measured (for example, no AF "
-        "classifier in the log).",
+        "Rates are shares of the samples whose compliance is labelled; unscored samples (the "
+        "scorer could not label a finished sample) and errored samples (the sample raised an "
+        f"error before it finished) are counted apart, never as refusals. {F.BLANK} means not "
+        "measured (for example, no AF classifier in the log).",
         "",
         condition_markdown(conditions),
         "",
