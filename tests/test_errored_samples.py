@@ -105,9 +105,9 @@ def test_scored_errored_sample_is_errored_not_a_refusal(tmp_path: Path) -> None:
     grader call) and the metrics count it per condition, as af-report does: over 2 epochs,
     2 errored sample-epochs in training, compliance 1.0 over 8, the gap over 4 requests."""
     grader = MockGrader(
-        lambda prompt, _: rubric_reply(0, 5, 5)
-        if "Here it is." in prompt
-        else rubric_reply(1, 1, 1)
+        lambda prompt, _: (
+            rubric_reply(0, 5, 5) if "Here it is." in prompt else rubric_reply(1, 1, 1)
+        )
     )
     log = _run(
         tmp_path,
