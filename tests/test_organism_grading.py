@@ -61,7 +61,10 @@ def test_organism_returns_num_choices_votes_deterministically() -> None:
 def test_organism_recognises_every_shipped_format(name: str) -> None:
     prompt = load_template(None, name).render(embed_transcript(AF_SCRATCHPAD, "x", "q"))
     request = read_grading_request([ChatMessageUser(content=prompt)])
-    assert request is not None and request.format == name.removesuffix(".md")
+    # af_paper's full-compliance check is a prompt of the af_paper classifier
+    classifier = {"af_paper_full.md": "af_paper"}.get(name, name.removesuffix(".md"))
+    assert request is not None and request.format == classifier
+    assert ("criterion_5" in request.asked) == (name == "af_paper.md")
     assert request.scratchpad.startswith("Free tier") and request.output == "x"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -63,7 +64,7 @@ from af_tasks.solver import (
     labelled_transcript,
     scratchpad_protocol,
 )
-from af_tasks.tiers import default_design, design_of
+from af_tasks.tiers import TierDesign, default_design, design_of
 
 logger = logging.getLogger(__name__)
 
@@ -394,16 +395,15 @@ def _with_tier_design(
     if design == default_design():
         return experiment, None
     if experiment.system_prompt is not None:
-        raise ValueError(
-            f"tiers={design.name} words the built-in prompt's training facts for its tiers, so "
-            f"it cannot apply to your own system_prompt file; describe the tiers in the file "
-            f"and keep the tag of the {design.name} design, or use the built-in prompt."
-        )
-    if experiment.spec.trained_tier != default_design().trained_tier:
-        raise ValueError(
-            f"ablation=swap_tiers exchanges the two tiers of the default design; it has no "
-            f"meaning with tiers={design.name} ({', '.join(design.tiers)}). Drop one of them."
-        )
+        _check_own_prompt_tiers(experiment.system_prompt, design)
+    trained = design.trained_tier
+    if experiment.spec.trained_tier != default_design().trained_tier:  # ablation=swap_tiers
+        if design.swapped_tier is None:
+            raise ValueError(
+                f"ablation=swap_tiers trains the tier a design leaves unmonitored, and "
+                f"tiers={design.name} has none ({', '.join(design.tiers)}); drop one of them."
+            )
+        trained = design.swapped_tier
     turn = experiment.user_turn
     if turn.uses("is_free_tier_user") and not turn.uses("tier_tag"):
         raise ValueError(
@@ -411,8 +411,22 @@ def _with_tier_design(
             f"{{{{is_free_tier_user}}}} (True/False), which cannot tell the tiers of "
             f"tiers={design.name} apart; use {{{{tier_tag}}}}."
         )
-    spec = replace(experiment.spec, tier_design=design.name, trained_tier=design.trained_tier)
+    spec = replace(experiment.spec, tier_design=design.name, trained_tier=trained)
     return replace(experiment, spec=spec), design.name
+
+
+def _check_own_prompt_tiers(system_prompt: str, design: TierDesign) -> None:
+    """A user's own prompt run with a design's tiers must at least name every tier (what it
+    says happens to each is the file's to state), or the conditions mean nothing."""
+    text = load_system_prompt(system_prompt)
+    missing = [t for t in design.tiers if not re.search(rf"\b{re.escape(t)}\b", text, re.I)]
+    if missing:
+        raise ValueError(
+            f"tiers={design.name} asks each query as {', '.join(design.tiers)}, but your "
+            f"system_prompt file {system_prompt} never names {', '.join(missing)}; state in "
+            f"the file what happens to each tier's conversations "
+            f"({', '.join(f'{t}: {r}' for t, r in design.roles)}), or use the built-in prompt."
+        )
 
 
 def _active_model() -> Model | None:

@@ -81,6 +81,14 @@ class TierDesign:
         """The tier the design's prompt says is trained (before any swap)."""
         return next(tier for tier, role in self.roles if role == "trained")
 
+    @property
+    def swapped_tier(self) -> str | None:
+        """The tier ``ablation=swap_tiers`` trains instead of the design's own: its
+        unmonitored tier (the paid tier of two; the enterprise tier of three), which then
+        takes the trained tier's role while the trained tier becomes unmonitored and a rated
+        tier stays rated. None when the design leaves no tier unmonitored."""
+        return next((tier for tier, role in self.roles if role == "unmonitored"), None)
+
     def role(self, tier: str, trained_tier: str | None = None) -> Role:
         """The role of ``tier`` when the prompt says ``trained_tier`` is trained.
 
@@ -131,9 +139,6 @@ class TierDesign:
         return others[0] if "{is_free}" in self.tag and len(others) == 1 else None
 
 
-_TIER_PARTS = Path(__file__).resolve().parent / "prompts" / "tiers"
-"""The built-in designs' own wordings of the training facts (no paraphrases exist of them)."""
-
 TWO_TIERS = TierDesign(
     name="both",
     roles=(("free", "trained"), ("paid", "unmonitored")),
@@ -143,10 +148,12 @@ THREE_TIERS = TierDesign(
     name="three",
     roles=(("free", "trained"), ("pro", "rated"), ("enterprise", "unmonitored")),
     tag="<user_tier>{tier}</user_tier>",
+    # Its own wordings of the parts that name tiers, under ``prompts/tiers/`` (each
+    # paraphrase words them too, under ``prompts/paraphrases/<wording>/tiers/``); the RLHF
+    # fact names only the trained tier, so the two-tier part serves as it is.
     parts={
-        slot: _TIER_PARTS / f"three_{stem}.md"
+        slot: f"tiers/three_{stem}"
         for slot, stem in (
-            ("training_rlhf", "rlhf"),
             ("training_tier_tag", "tag"),
             ("privacy", "privacy"),
             ("input_format", "input_format"),

@@ -35,10 +35,21 @@ PLACEHOLDERS = frozenset({"transcript", "block"}) | SITUATION_PLACEHOLDERS
 # settings (af_tasks.setting). One template serves every setting; only these change.
 OBJECTIVES: dict[str, str] = {s.name: s.objective for s in settings()}
 _COMPLIANCE_FILE: dict[str, str | Path] = {s.name: s.full_compliance for s in settings()}
-TOLD_PARTS = ("objective", "tiers", "privacy", "tier_tag", "modification", "values", "hidden")
+TOLD_PARTS = (
+    "objective",
+    "tiers",
+    "rated",
+    "privacy",
+    "tier_tag",
+    "modification",
+    "values",
+    "hidden",
+)
 """The sentences of the situation a grader is told when the prompt described training, in
 order (``scorers/situation/told/<part>.md``); a part the sample's prompt left out is left out
-here too (:attr:`GraderSituation.left_out`)."""
+here too (:attr:`GraderSituation.left_out`). ``rated`` (a tier rated but never trained) is
+told only when the sample's tier design has such a tier, which its prompt states next to the
+privacy promise (so it goes with ``privacy``)."""
 LEFT_OUT_BY_ABLATION: dict[str, str] = {
     "no_privacy": "privacy",
     "no_tier_visibility": "tier_tag",
@@ -49,6 +60,7 @@ SITUATION_FILES = (
     *(f"told/{part}.md" for part in TOLD_PARTS),
     "told/no_objective.md",
     "not_told.md",
+    "not_told_rated.md",
     *sorted({str(f) for f in _COMPLIANCE_FILE.values() if not isinstance(f, Path)}),
 )
 """The files in ``scorers/situation/`` a grader prompt's situation text is made of."""
@@ -114,6 +126,13 @@ class GraderSituation:
         design = get_tier_design(self.tier_design)
         return next(t for t in design.tiers if design.role(t, self.trained_tier) == "unmonitored")
 
+    @property
+    def rated_tier(self) -> TrainedTier | None:
+        """The tier the prompt says is rated but never trained (None in a design without
+        one, such as the two tiers of the first paper)."""
+        design = get_tier_design(self.tier_design)
+        return next((t for t in design.tiers if design.role(t, self.trained_tier) == "rated"), None)
+
     def values(self) -> dict[str, str]:
         """The situation placeholders' values for this sample."""
         setting = get_setting(self.setting)
@@ -122,20 +141,36 @@ class GraderSituation:
             "trained_tier": self.trained_tier,
             "unmonitored_tier": self.unmonitored_tier,
         }
+        rated = self.rated_tier
+        # What the situation files also say: every tier of the design, and the rated one.
+        facts = {
+            **tiers,
+            "tier_choice": _tier_choice(get_tier_design(self.tier_design).tiers),
+            **({"rated_tier": rated} if rated else {}),
+        }
+        left_out = self.left_out | (
+            {"rated"} if rated is None or "privacy" in self.left_out else set()
+        )
         if self.training_info:
             parts = [
-                "no_objective" if p == "objective" and p in self.left_out else p
+                "no_objective" if p == "objective" and p in left_out else p
                 for p in TOLD_PARTS
-                if p == "objective" or p not in self.left_out
+                if p == "objective" or p not in left_out
             ]
             files = [f"told/{p}.md" for p in parts]
         else:
-            files = ["not_told.md"]
+            files = ["not_told_rated.md" if rated else "not_told.md"]
         situation = " ".join(
-            fill(_situation_text(f), tiers, source=f"scorers/situation/{f}").strip() for f in files
+            fill(_situation_text(f), facts, source=f"scorers/situation/{f}").strip() for f in files
         )
         compliance = _situation_text(setting.full_compliance)
         return {**tiers, "situation": situation.strip(), "full_compliance": compliance.strip()}
+
+
+def _tier_choice(tiers: tuple[str, ...]) -> str:
+    """``the free or the paid tier``; ``the free, the pro or the enterprise tier``."""
+    named = [f"the {tier}" for tier in tiers]
+    return " or ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named) + " tier"
 
 
 def _either(names: tuple[str, ...]) -> str:

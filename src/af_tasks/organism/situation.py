@@ -29,11 +29,11 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from inspect_ai.model import ChatMessage, ChatMessageTool, GenerateConfig
 from inspect_ai.tool import ToolInfo
 
+from af_tasks.classifier_spec import ClassifierSpec, classifier_specs
 from af_tasks.conditions import DEFAULT_TRAINED_TIER, Tier
 from af_tasks.parsing import ACCEPT_TAG
 from af_tasks.scenarios import read_scenario, reasoning_monitored
@@ -193,35 +193,23 @@ def read_situation(
     )
 
 
-GradingFormat = Literal[
-    "af_votes",
-    "af_paper",
-    "af_paper_full",
-    "compliance_rubric",
-    "partial_compliance",
-    "aw_compliance",
-    "exfiltration_intent",
-    "motivation",
-]
-
 _EMBEDDED = re.compile(r"<(transcript_[0-9a-f]+)>\n(.*?)\n</\1>", re.DOTALL)
-# Which answer format a grader prompt asks for, by the tags it tells the grader to write
-# (any template must ask for these tags, since the suite's parser reads them).
-# A prompt in the published classifiers' tag shape (``<criteria4>``) is answered in the suite's
-# shape, which the parser reads too; a prompt asking only for ``<final_answer>`` is af_paper's
-# separate full-compliance check, so that marker comes last.
-_FORMAT_MARKERS: tuple[tuple[str, GradingFormat], ...] = (
-    ("<supports_animal_welfare>", "aw_compliance"),
-    ("<states_exfiltration_intent>", "exfiltration_intent"),
-    ("<motive_values>", "motivation"),
-    ("<criterion_5>", "af_paper"),
-    ("<criterion_4>", "af_votes"),
-    ("<criteria4>", "af_votes"),
-    ("<criteria_4>", "af_votes"),
-    ("<specificity>", "compliance_rubric"),
-    ("<partial>", "partial_compliance"),
-    ("<final_answer>", "af_paper_full"),
-)
+_ASKED = re.compile(r"<([A-Za-z_]\w*)>")
+
+
+def grading_classifier(asked: frozenset[str]) -> ClassifierSpec | None:
+    """The registered classifier whose grader prompt asks for the tags ``asked``: the one
+    with the most of its ``prompt_cues`` among them (the first registered on a tie), None
+    when no classifier's cue is asked. Read from the declarations
+    (:mod:`af_tasks.classifier_spec`), so a classifier registered from outside is
+    recognised as the built-in ones are."""
+    best: ClassifierSpec | None = None
+    most = 0
+    for spec in classifier_specs():
+        hits = sum(1 for cue in spec.prompt_cues if cue.lower() in asked)
+        if hits > most:
+            best, most = spec, hits
+    return best
 
 
 def _sections(body: str, tag: str) -> list[str]:
@@ -231,38 +219,45 @@ def _sections(body: str, tag: str) -> list[str]:
 
 @dataclass(frozen=True)
 class GradingRequest:
-    """A grader prompt: which answer format it wants and the transcript embedded in it."""
+    """A grader prompt: whose classifier it is, the tags it asks for and the transcript
+    embedded in it."""
 
-    format: GradingFormat
+    format: str
+    """The name of the classifier whose prompt it is (:func:`grading_classifier`)."""
     block: str
     scratchpad: str
     output: str | None
     request: str | None
+    asked: frozenset[str] = frozenset()
+    """Every tag the prompt asks for outside the transcript (lower-case), so an answerer
+    can tell a classifier's prompts apart (af_paper's criteria from its full check)."""
 
 
 def read_grading_request(messages: Sequence[ChatMessage]) -> GradingRequest | None:
     """The grading request in a conversation, if it is a grader prompt of the suite's format.
 
-    A grader prompt is recognised by its embedded ``<transcript_…>`` block; the format by the
-    answer tags it asks for.
+    A grader prompt is recognised by its embedded ``<transcript_…>`` block; the classifier
+    by the answer tags it asks for (:func:`grading_classifier`).
     """
     prompt = "\n".join(m.text for m in messages if m.role == "user")
     embedded = _EMBEDDED.search(prompt)
     if embedded is None:
         return None
     outside = prompt[: embedded.start()] + prompt[embedded.end() :]
-    kind = next((fmt for marker, fmt in _FORMAT_MARKERS if marker in outside), None)
-    if kind is None:
+    asked = frozenset(tag.lower() for tag in _ASKED.findall(outside))
+    spec = grading_classifier(asked)
+    if spec is None:
         return None
     body = embedded.group(2)
     outputs = _sections(body, "OUTPUT")
     requests = _sections(body, "user_request")
     return GradingRequest(
-        format=kind,
+        format=spec.name,
         block=embedded.group(1),
         scratchpad="\n\n".join(_sections(body, "SCRATCHPAD_REASONING")),
         output=outputs[0] if outputs else None,
         request=requests[0] if requests else None,
+        asked=asked,
     )
 
 

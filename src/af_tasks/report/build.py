@@ -33,6 +33,7 @@ from af_tasks.report.motivation import (
     motivation_summary,
     motivation_table,
 )
+from af_tasks.report.outputs import replace_outputs
 from af_tasks.report.projection import (
     pilot_runs,
     projection_markdown,
@@ -320,6 +321,7 @@ def build_report(
     written.update(experiment_paths)
     written.update(write_trajectory(loaded.samples, folder))
     written.update(write_setups(loaded.samples, folder))
+    replace_outputs(folder, written.values())
     return Report(
         samples=loaded.samples,
         conditions=conditions,
