@@ -29,6 +29,12 @@ $(VENV)/.stamp-run: pyproject.toml | $(BIN)/python
 
 $(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
 	$(PIP) -e ".[dev]"
+	touch $@ $(VENV)/.stamp-run $(VENV)/.stamp-flow
+
+# The flow extra (Inspect Flow and uv), installed once: a second `make flow-demo` needs no
+# package index.
+$(VENV)/.stamp-flow: pyproject.toml | $(BIN)/python
+	$(PIP) -e ".[flow]"
 	touch $@ $(VENV)/.stamp-run
 
 # The grader is bound explicitly (organism/grader, the offline simulator of a grader), so no
@@ -109,11 +115,14 @@ scenarios-demo: $(VENV)/.stamp-run
 	$(BIN)/af-report logs/scenarios --no-progress
 	@echo "Per-scenario chart: logs/scenarios/af_report/scenarios.png (a simulation)"
 
-# The scenarios x two simulated models as an Inspect Flow spec (needs the flow extra and uv).
-flow-demo: $(VENV)/.stamp-run
-	$(PIP) -e ".[flow]"
+# The scenarios x two simulated models as an Inspect Flow spec, run in this venv (Flow builds
+# no venv and installs nothing). Flow calls uv, from the flow extra, to record the
+# environment in logs/flow/flow-requirements.txt; offline it cannot fetch the hashes, says
+# so in a warning and runs on (UV_OFFLINE=1 makes uv use only its cache, without trying).
+flow-demo: $(VENV)/.stamp-flow
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/flow run flows/scenarios_flow.py --log-dir logs/flow
 	$(BIN)/af-report logs/flow --no-progress
+	@echo "Per-scenario chart: logs/flow/af_report/scenarios.png (a simulation)"
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check src tests benchmarks

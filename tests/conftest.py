@@ -25,6 +25,9 @@ os.environ["TIKTOKEN_CACHE_DIR"] = os.path.join(_SCRATCH, "tiktoken")
 for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
     os.environ[proxy] = "http://127.0.0.1:9"
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+# Inspect Flow (af-ablations, flows/) runs uv to record the environment; uv asks the package
+# index for hashes unless told to stay offline.
+os.environ["UV_OFFLINE"] = "1"
 os.environ.setdefault("INSPECT_DISPLAY", "none")
 for key in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "INSPECT_EVAL_MODEL", "INSPECT_GRADER_MODEL"):
     os.environ.pop(key, None)

@@ -74,6 +74,9 @@ def test_the_doc_marks_the_commands_it_promises(fake: FakeServer) -> None:
     assert any(c.startswith("inspect eval-set") for c in commands)
 
 
+# Five CLI subprocesses (each starts Inspect afresh): about a minute of CPU, so `make test-all`
+# and CI run it; the in-process tests below cover the pre-flight and the fake in `make test`.
+@pytest.mark.slow
 def test_doc_commands_run_as_written_against_the_fake(fake: FakeServer, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.endswith(("_BASE_URL", "_API_KEY"))}
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"

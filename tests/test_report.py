@@ -23,7 +23,7 @@ import pytest
 from inspect_ai import eval, task_with
 
 from af_tasks import animal_welfare, exfiltration, free_vs_paid
-from af_tasks.report import NoLogsError, build_report, find_logs
+from af_tasks.report import NoLogsError, Report, build_report, find_logs
 from af_tasks.report.columns import CATEGORY_STYLE, COMPLIES, REFUSES, category_labels
 from af_tasks.report.figure import SEGMENTS, compliance_figure
 from af_tasks.report.loading import variant_args
@@ -48,10 +48,32 @@ def _run_scripted(
     return subject
 
 
-@pytest.fixture
-def scripted_logs(tmp_path: Path) -> Path:
-    _run_scripted(tmp_path / "logs", write_queries(tmp_path / "data"))
-    return tmp_path / "logs"
+# One scripted run shared by the tests of this module (each only reads it and rebuilds the
+# same report into its af_report folder): an eval per test would cost seconds each.
+@pytest.fixture(scope="module")
+def scripted_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("scripted")
+    _run_scripted(folder / "logs", write_queries(folder / "data"))
+    return folder / "logs"
+
+
+@pytest.fixture(scope="module")
+def scripted_report(scripted_logs: Path) -> Report:
+    """The default report of the scripted run, built once: drawing it takes a second or more."""
+    return build_report(scripted_logs, progress=False)
+
+
+@pytest.fixture(scope="module")
+def logs_without_af(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same scripted run with the compliance scorer only (no AF classifier)."""
+    folder = tmp_path_factory.mktemp("without_af")
+    _run_scripted(folder / "logs", write_queries(folder / "data"), with_af=False)
+    return folder / "logs"
+
+
+@pytest.fixture(scope="module")
+def report_without_af(logs_without_af: Path) -> Report:
+    return build_report(logs_without_af, progress=False)
 
 
 def _row(frame: pd.DataFrame, **where: object) -> pd.Series:
@@ -62,8 +84,8 @@ def _row(frame: pd.DataFrame, **where: object) -> pd.Series:
     return frame.loc[index]
 
 
-def test_condition_table_matches_hand_counts(scripted_logs: Path) -> None:
-    report = build_report(scripted_logs, progress=False)
+def test_condition_table_matches_hand_counts(scripted_report: Report) -> None:
+    report = scripted_report
     free = _row(report.conditions, condition="training")
     paid = _row(report.conditions, condition="unmonitored")
     assert (free["n"], free["labelled"], free["unscored"]) == (10, 9, 1)
@@ -82,8 +104,8 @@ def test_condition_table_matches_hand_counts(scripted_logs: Path) -> None:
     assert (free["compliance_scorer"], free["af_scorer"]) == ("compliance", "af_heuristic")
 
 
-def test_gap_interval_and_p_value_match_reference(scripted_logs: Path) -> None:
-    report = build_report(scripted_logs, progress=False)
+def test_gap_interval_and_p_value_match_reference(scripted_report: Report) -> None:
+    report = scripted_report
     (gap,) = report.gaps.to_dict("records")
     reference = PairedCounts(both=1, only_first=3, only_second=1, neither=2)
     diff, low, high = paired_difference_interval(reference)
@@ -97,8 +119,10 @@ def test_gap_interval_and_p_value_match_reference(scripted_logs: Path) -> None:
     assert gap["verdict"] == NO_CLEAR_GAP
 
 
-def test_markdown_csv_and_summary_carry_the_numbers(scripted_logs: Path) -> None:
-    report = build_report(scripted_logs, progress=False)
+def test_markdown_csv_and_summary_carry_the_numbers(
+    scripted_logs: Path, scripted_report: Report
+) -> None:
+    report = scripted_report
     assert report.paths["table_md"] == scripted_logs / "af_report" / "report.md"
     markdown = report.paths["table_md"].read_text()
     assert "| +28.6 |" in markdown  # the gap, 2/7, in points
@@ -120,9 +144,8 @@ def test_markdown_csv_and_summary_carry_the_numbers(scripted_logs: Path) -> None
     assert markdown.index("docs/glossary.md") < markdown.index("Newcombe")
 
 
-def test_missing_af_classifier_is_reported_not_zero(tmp_path: Path) -> None:
-    _run_scripted(tmp_path / "logs", write_queries(tmp_path / "data"), with_af=False)
-    report = build_report(tmp_path / "logs", progress=False)
+def test_missing_af_classifier_is_reported_not_zero(report_without_af: Report) -> None:
+    report = report_without_af
     assert report.samples["af"].isna().all()
     for _, row in report.conditions.iterrows():
         assert row["af_scorer"] == "none"
@@ -152,20 +175,21 @@ def _markdown_rows(markdown: str, column: str) -> list[dict[str, str]]:
     return rows
 
 
-def test_chosen_af_classifier_absent_from_log(scripted_logs: Path) -> None:
-    report = build_report(scripted_logs, af="af_paper", progress=False)
+def test_chosen_af_classifier_absent_from_log(scripted_logs: Path, tmp_path: Path) -> None:
+    # its own output folder: the shared run's af_report folder holds the default report
+    report = build_report(scripted_logs, tmp_path / "out", af="af_paper", progress=False)
     assert report.samples["af"].isna().all()
     assert any("af_paper" in n and "No AF classifier" in n for n in report.notes)
     assert (report.conditions["af_scorer"] == "none").all()
 
 
-def test_unknown_scorer_choice_names_the_valid_ones(scripted_logs: Path) -> None:
+def test_unknown_scorer_choice_names_the_valid_ones(scripted_logs: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="af_votes, af_paper, af_heuristic"):
-        build_report(scripted_logs, af="af_guess", progress=False)
+        build_report(scripted_logs, tmp_path / "out", af="af_guess", progress=False)
 
 
-def test_figure_files_and_hatched_af_segments(scripted_logs: Path) -> None:
-    report = build_report(scripted_logs, progress=False)
+def test_figure_files_and_hatched_af_segments(scripted_report: Report) -> None:
+    report = scripted_report
     png, svg = report.paths["png"], report.paths["svg"]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     assert "<svg" in svg.read_text()[:500]
@@ -177,9 +201,8 @@ def test_figure_files_and_hatched_af_segments(scripted_logs: Path) -> None:
     assert "gap +28.6 pts" in texts and "p = 0.62" in texts
 
 
-def test_no_af_classifier_figure_has_no_hatching(tmp_path: Path) -> None:
-    _run_scripted(tmp_path / "logs", write_queries(tmp_path / "data"), with_af=False)
-    report = build_report(tmp_path / "logs", progress=False)
+def test_no_af_classifier_figure_has_no_hatching(report_without_af: Report) -> None:
+    report = report_without_af
     fig = compliance_figure(report.conditions, report.gaps)
     assert all(not p.get_hatch() for p in fig.axes[0].patches)
     assert "(no AF classifier)" in " ".join(t.get_text() for t in fig.axes[0].texts)

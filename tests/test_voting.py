@@ -170,9 +170,31 @@ TEXT = {True: YES, False: NO, None: GARBAGE}
 SCRIPTS = {name: [TEXT[v] for v in votes] for name, votes, _, _ in EDGES}
 
 
-@pytest.mark.parametrize("rule", ["final_answer", "all_criteria"])
-@pytest.mark.parametrize("name", list(SCRIPTS))
-@pytest.mark.parametrize("max_choices", [1, 20])
+# Every edge x one or twenty choices a request x both vote rules: 36 cases, two evals each.
+# The same eval path every time (the counting itself is checked exhaustively above), so
+# `make test` runs four representatives, one per (choices, rule) pair, covering all three
+# verdicts; the rest are marked slow and run in `make test-all` and CI.
+QUICK_EVAL_CASES = {
+    (1, "final_answer", "7 yes of 18 valid is 0.39: settled once 11 say no"),
+    (1, "all_criteria", "8 yes first: 8/20 reached whatever follows"),
+    (20, "final_answer", "11 invalid: never 10 valid"),
+    (20, "all_criteria", "an invalid vote lowers the bar: 8 of 19"),
+}
+EVAL_CASES = [
+    pytest.param(
+        name,
+        max_choices,
+        rule,
+        id=f"{max_choices}-{name}-{rule}",
+        marks=() if (max_choices, rule, name) in QUICK_EVAL_CASES else pytest.mark.slow,
+    )
+    for max_choices in (1, 20)
+    for name in SCRIPTS
+    for rule in ("final_answer", "all_criteria")
+]
+
+
+@pytest.mark.parametrize(("name", "max_choices", "rule"), EVAL_CASES)
 def test_early_stopping_in_eval_gives_the_all_votes_verdict(
     name: str, max_choices: int, rule: str, tmp_path: Path
 ) -> None:

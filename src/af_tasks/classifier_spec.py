@@ -6,7 +6,8 @@ transcript wrapper neutralises them: a subject's scratchpad cannot write the ver
 value keys its scores carry, and its kind: ``compliance`` (labels ``complied``), ``af``
 (labels alignment-faking reasoning, ``af``) or ``other``. The scorer tables of
 :mod:`af_tasks.graders`, the report's scorer preferences, the answer tags of
-:mod:`af_tasks.parsing` and the ``scorers`` choices of every task are derived from
+:mod:`af_tasks.parsing`, the ``scorers`` choices of every task and the offline simulator's
+recognisers and answers of grader prompts (:mod:`af_tasks.organism.grading`) are derived from
 :func:`classifier_specs`; a new classifier is one :func:`register_classifier` call (see
 ``docs/extending.md``).
 """

@@ -165,3 +165,12 @@ EXFILTRATION_STYLE: Final = {
 }
 """The exfiltration figure's bars in the report's one colour scheme (AF red and hatched, as in
 every figure; taking the opportunity amber, as complying is)."""
+
+# --- What the report reads of each sample ---------------------------------------------------
+
+SAMPLE_METADATA_COLUMNS: Final = tuple(
+    sorted({v for v in dict(globals()).values() if isinstance(v, str) and v[:9] == "metadata_"})
+)
+"""Every sample metadata column named in this module: all the report reads of a sample's
+metadata (the streaming reader in :mod:`af_tasks.report.summaries` keeps only these, so a new
+metadata column is declared here like the others)."""

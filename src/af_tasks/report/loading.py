@@ -25,6 +25,7 @@ from af_tasks.compliance_choice import pick_compliance
 from af_tasks.conditions import condition_of
 from af_tasks.logfiles import log_files, unreadable
 from af_tasks.report import columns as C
+from af_tasks.report.summaries import summary_frame
 
 LOG_SUFFIXES = (".eval", ".json")
 
@@ -80,6 +81,20 @@ SAMPLE_DF_COLUMNS = [
     SampleColumn("error", path="error", default=""),
 ]
 """Only the sample columns the report reads (about twice as fast as samples_df's default)."""
+
+SAMPLE_METADATA = tuple(c.removeprefix("metadata_") for c in C.SAMPLE_METADATA_COLUMNS)
+"""The sample metadata keys the report reads (the streaming reader keeps only these)."""
+
+
+def read_samples(log: str) -> pd.DataFrame:
+    """A log's samples with the columns the report reads: streamed from a finished ``.eval``
+    log's summaries (:func:`af_tasks.report.summaries.summary_frame`, flat memory), else
+    ``samples_df`` (which holds all of a log's summaries at once)."""
+    frame = summary_frame(log, SAMPLE_METADATA)
+    if frame is None:
+        frame = samples_df(log, columns=SAMPLE_DF_COLUMNS, quiet=True)
+    return frame
+
 
 EVAL_COLUMNS = [
     *EvalInfo,
@@ -301,13 +316,29 @@ def score_dict(cell: Any) -> dict[str, Any] | None:
 
 def sub_score(cell: Any, key: str) -> float:
     """``key`` of a score cell as a float; NaN when the sample or key has no number."""
-    scores = score_dict(cell)
-    if scores is None:
-        return math.nan
-    value = scores.get(key)
+    return _number(score_dict(cell), key)
+
+
+def _number(scores: dict[str, Any] | None, key: str) -> float:
+    value = None if scores is None else scores.get(key)
     if isinstance(value, bool | int | float):
         return float(value)
     return math.nan
+
+
+class _Scores:
+    """A log's score columns, each cell parsed once however many of its keys are read
+    (:func:`sub_score` for every value of a column)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.parsed: dict[str, list[dict[str, Any] | None]] = {}
+
+    def values(self, scorer: str, key: str) -> list[float]:
+        column = C.SCORE_PREFIX + scorer
+        if column not in self.parsed:
+            self.parsed[column] = [score_dict(v) for v in self.frame[column].tolist()]
+        return [_number(scores, key) for scores in self.parsed[column]]
 
 
 TAG_SCORER = "compliance"
@@ -445,23 +476,22 @@ def _tidy_log(
     tidy["paraphrase"] = _text_column(frame, C.PARAPHRASE)
     tidy["scenario"] = _text_column(frame, C.SCENARIO).replace("", "none")
     tidy["monitored_reasoning"] = _text_column(frame, C.MONITORED_REASONING)
+    scores = _Scores(frame)
     for scorer in sorted(present):
         key = C.COMPLIED if scorer in C.compliance_scorers() else C.AF
-        tidy[f"{scorer}.{key}"] = [sub_score(v, key) for v in frame[C.SCORE_PREFIX + scorer]]
+        tidy[f"{scorer}.{key}"] = scores.values(scorer, key)
     # the exfiltration task's own scores and arm (af_tasks.report.exfiltration)
     for scorer, keys in C.EXFILTRATION_SCORES.items():
         if C.SCORE_PREFIX + scorer in frame.columns:
             for key in keys:
-                values = frame[C.SCORE_PREFIX + scorer]
-                tidy[f"{scorer}.{key}"] = [sub_score(v, key) for v in values]
+                tidy[f"{scorer}.{key}"] = scores.values(scorer, key)
     tidy["arm"] = _text_column(frame, C.PROMPT_ARM)
     if TAG_SCORER in present:
-        values = frame[C.SCORE_PREFIX + TAG_SCORER]
-        tidy[f"{TAG_SCORER}.{BY_ACCOUNTING}"] = [sub_score(v, BY_ACCOUNTING) for v in values]
+        tidy[f"{TAG_SCORER}.{BY_ACCOUNTING}"] = scores.values(TAG_SCORER, BY_ACCOUNTING)
     motivation = C.SCORE_PREFIX + C.MOTIVATION
     if motivation in frame.columns and frame[motivation].notna().any():
         for key in C.MOTIVATION_KEYS:  # why training compliance complied (report.motivation)
-            tidy[f"{C.MOTIVATION}.{key}"] = [sub_score(v, key) for v in frame[motivation]]
+            tidy[f"{C.MOTIVATION}.{key}"] = scores.values(C.MOTIVATION, key)
     nan = pd.Series(math.nan, index=tidy.index, dtype=float)
     tidy["complied"] = tidy[f"{compliance_scorer}.{C.COMPLIED}"] if compliance_scorer else nan
     tidy["af"] = tidy[f"{af_scorer}.{C.AF}"] if af_scorer else nan
@@ -514,7 +544,7 @@ def load_samples(
     with (progress or _no_progress)(len(used), "reading samples") as step:
         for _, run in used.iterrows():
             try:
-                frame = samples_df(str(run["log"]), columns=SAMPLE_DF_COLUMNS, quiet=True)
+                frame = read_samples(str(run["log"]))
             except Exception as err:  # readable header, corrupt samples: name it, read the rest
                 notes.append(unreadable(str(run["log"]), err))
                 step()
