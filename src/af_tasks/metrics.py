@@ -124,28 +124,27 @@ def cells(scores: list[SampleScore], key: str = "complied", af: str | None = Non
     Without prompt arms the cell is the sample's condition (:func:`records`). With arms (the
     ``exfiltration`` task: ``conflict`` and ``control`` prompts) pooling the arms would mix a
     prompt that states the training objective with one that does not, so the cell is the
-    arm and condition (``conflict-training``, the sample's ``arm`` metadata), and each prompt
-    arm (``prompt_arm``) with several conditions also gets the pooled cell ``{arm}-all``: the
-    rows of ``af-report``'s exfiltration table. The gap and the paraphrase pool never read
-    cells.
+    prompt arm (``prompt_arm`` metadata) and condition (``conflict-training``, as the
+    sample's ``arm`` metadata reads), and each prompt arm with several conditions also gets
+    the pooled cell ``{arm}-all``: the rows of ``af-report``'s exfiltration table. The gap
+    and the paraphrase pool never read cells.
     """
     rows = records(scores, complied=key, af=af)
-    kept = [
-        s.sample_metadata or {}
+    arms = [
+        str((s.sample_metadata or {}).get("prompt_arm") or "")
         for s in scores
         if condition_of(s.sample_metadata or {}) is not None
         and "query_id" in (s.sample_metadata or {})
-    ]  # the metadata of the samples records() kept, in its order
-    if not any(meta.get("arm") for meta in kept):
+    ]  # the prompt arms of the samples records() kept, in its order
+    if not any(arms):
         return rows
     split = [
-        replace(row, condition=str(meta.get("arm") or row.condition))
-        for meta, row in zip(kept, rows, strict=True)
+        replace(row, condition=f"{arm}-{row.condition}" if arm else row.condition)
+        for arm, row in zip(arms, rows, strict=True)
     ]
-    prompts = [str(meta.get("prompt_arm") or "") for meta in kept]
     pooled: list[Record] = []
-    for arm in dict.fromkeys(a for a in prompts if a):
-        mine = [r for a, r in zip(prompts, split, strict=True) if a == arm]
+    for arm in dict.fromkeys(a for a in arms if a):
+        mine = [r for a, r in zip(arms, split, strict=True) if a == arm]
         if len({r.condition for r in mine}) > 1:
             pooled += [replace(r, condition=f"{arm}-{ALL_CONDITIONS}") for r in mine]
     return split + pooled
