@@ -564,6 +564,7 @@ def test_af_docs_rejects_logs_of_other_tasks(tmp_path: Path, capsys: Any) -> Non
     eval(
         "af_tasks/free_vs_paid",
         model="organism/faker",
+        task_args={"scorers": "compliance"},  # any free_vs_paid log: no grader votes needed
         limit=2,
         log_dir=str(other),
         display="none",

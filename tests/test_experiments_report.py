@@ -13,7 +13,7 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 
 from af_tasks import free_vs_paid
 from af_tasks.report.build import build_report
-from af_tasks.report.experiments import gap_without_af
+from af_tasks.report.experiments import gap_without_af, two_panel_figure
 
 from .helpers import metrics, reply, tier_of
 
@@ -88,12 +88,39 @@ def test_scenarios_chart_groups_runs_by_scenario(tmp_path: Path) -> None:
     report = build_report(tmp_path, out=tmp_path / "out", progress=False, cost=False)
     assert report.paths["scenarios_png"].is_file()
     table = pd.read_csv(report.paths["scenarios_csv"])
-    assert sorted(table["label"]) == [
+    # the plain prompt first, then the scenarios in their declared order
+    assert list(table["label"]) == [
         "none",
         "none + monitored reasoning",
         "throughput_test",
     ]
     assert "## Per scenario" in report.paths["table_md"].read_text(encoding="utf-8")
+
+
+def test_long_row_labels_widen_the_chart_instead_of_squeezing_its_panels() -> None:
+    names = ["together/meta-llama/Meta-Llama-3.1-405B-Instruct-Turbo (helpful_only)", "a/b"]
+    table = pd.DataFrame(
+        {
+            "label": [names[i % 2] + f"-{i:02d}" for i in range(25)],
+            "gap": [0.01 * i for i in range(25)],
+            "gap_low": [0.01 * i - 0.1 for i in range(25)],
+            "gap_high": [0.01 * i + 0.1 for i in range(25)],
+            "af_rate": [0.005 * i for i in range(25)],
+        }
+    )
+    fig = two_panel_figure(table, "Per model", "25 runs")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    left, right = fig.axes
+    width = fig.get_size_inches()[0]
+    # the panels keep their width (7.6 inches of 8.5 after margins) whatever the labels
+    assert (left.get_position().width + right.get_position().width) * width > 6.0
+    # the two axis titles do not run into each other, and no label leaves the figure
+    assert (
+        left.xaxis.label.get_window_extent(renderer).x1
+        < right.xaxis.label.get_window_extent(renderer).x0
+    )
+    assert min(t.get_window_extent(renderer).x0 for t in left.get_yticklabels()) >= 0
 
 
 def test_a_gap_without_af_reasoning_is_said_plainly() -> None:

@@ -9,6 +9,8 @@ same report tables, and check what the stream leaves to ``samples_df``.
 
 from __future__ import annotations
 
+import io
+import math
 import shutil
 from pathlib import Path
 
@@ -18,12 +20,10 @@ from inspect_ai import eval
 from inspect_ai.analysis import samples_df
 
 from af_tasks import exfiltration, free_vs_paid
-from af_tasks.report import build_report, find_logs, loading
+from af_tasks.report import build_report, find_logs, loading, summaries
 from af_tasks.report import columns as C
 from af_tasks.report.loading import SAMPLE_DF_COLUMNS, SAMPLE_METADATA
 from af_tasks.report.summaries import summary_frame
-
-pytestmark = pytest.mark.slow
 
 LIMIT = 8
 """Samples of each run (four requests in both tiers)."""
@@ -64,6 +64,7 @@ def _read_columns(frame: pd.DataFrame) -> list[str]:
     )
 
 
+@pytest.mark.slow
 def test_the_stream_gives_samples_df_s_frame_on_every_eval_log(mixed: Path) -> None:
     logs = [log for log in find_logs([mixed]) if log.endswith(".eval")]
     assert len(logs) == 2
@@ -82,6 +83,7 @@ def test_the_stream_gives_samples_df_s_frame_on_every_eval_log(mixed: Path) -> N
     assert {"score_took_opportunity", C.PROMPT_ARM} <= set(both.columns)
 
 
+@pytest.mark.slow
 def test_the_report_tables_are_the_same_through_either_reader(
     mixed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -111,6 +113,7 @@ def test_the_report_tables_are_the_same_through_either_reader(
     assert len(streamed.samples) == LIMIT * 2 + LIMIT + LIMIT  # the epochs counted, not merged
 
 
+@pytest.mark.slow
 def test_logs_the_stream_cannot_read_go_to_samples_df(mixed: Path, tmp_path: Path) -> None:
     (json_log,) = [log for log in find_logs([mixed]) if log.endswith(".json")]
     assert summary_frame(json_log, SAMPLE_METADATA) is None
@@ -121,3 +124,50 @@ def test_logs_the_stream_cannot_read_go_to_samples_df(mixed: Path, tmp_path: Pat
     with truncated.open("r+b") as file:
         file.truncate(truncated.stat().st_size // 2)
     assert summary_frame(str(truncated), SAMPLE_METADATA) is None
+
+
+# --- The stream's own rules, on hand-written summaries (fast) --------------------------------
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1 << 20])
+def test_summaries_split_anywhere_decode_the_same(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inspect writes NaN as a bare constant; a summary cut by the chunk boundary is read on."""
+    monkeypatch.setattr(summaries, "CHUNK", chunk)
+    text = '[\n {"id": "a", "epoch": 1, "scores": {"s": {"value": {"x": NaN}}}},\n {"id": 2}\n]\n'
+    decoded = list(summaries._summaries(io.StringIO(text)))
+    assert decoded[1] == {"id": 2}
+    assert math.isnan(decoded[0]["scores"]["s"]["value"]["x"])
+    for broken in ('[{"id": "a"}', '{"id": "a"}', '[{"id": "a"}] [', "[1]"):
+        with pytest.raises(summaries.NotReadable):
+            list(summaries._summaries(io.StringIO(broken)))
+
+
+def test_a_rerun_sample_keeps_its_last_record_and_one_row_per_uuid() -> None:
+    """As Inspect reads summaries: the last record of an id and epoch (a re-run), in the
+    place of the first; then the first row of each uuid."""
+    records = summaries._records(
+        iter(
+            [
+                {"id": 1, "epoch": 1, "uuid": "u1", "metadata": {"tier": "free", "x": 1}},
+                {"id": "b", "epoch": 1, "uuid": "u2", "error": "boom"},
+                {"id": 1, "epoch": 1, "uuid": "u3", "metadata": {"tier": {"k": [1]}}},
+                {"id": "c", "epoch": 2, "uuid": "u2"},
+                {"id": "d", "epoch": 1, "scores": {"s": {"value": 0.5}, "t": None}},
+            ]
+        ),
+        frozenset({"tier"}),
+    )
+    assert records == [
+        {"id": "1", "epoch": 1, "metadata_tier": '{"k": [1]}', "error": ""},
+        {"id": "b", "epoch": 1, "error": "boom"},
+        {"id": "d", "epoch": 1, "score_s": 0.5, "score_t": None, "error": ""},
+    ]
+    with pytest.raises(summaries.NotReadable):
+        summaries._records(iter([{"epoch": 1}]), frozenset())
+
+
+def test_the_stream_gives_every_column_the_report_asks_samples_df_for() -> None:
+    """A column added to the report's samples_df columns must be streamed too."""
+    assert tuple(c.name for c in SAMPLE_DF_COLUMNS) == summaries.STREAMED_COLUMNS

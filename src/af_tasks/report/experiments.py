@@ -33,11 +33,17 @@ from af_tasks.estimates import gap_distribution  # noqa: E402
 from af_tasks.report import columns as C  # noqa: E402
 from af_tasks.report.figure import save_figure  # noqa: E402
 from af_tasks.report.table import GROUP, records  # noqa: E402
+from af_tasks.scenarios import SCENARIOS  # noqa: E402
 
 GAP_COLOUR = "#2c3e50"
 AF_COLOUR = "#c0392b"
 ROW_HEIGHT = 0.32
 """Inches per row of the per-model and per-paraphrase charts (25 rows: about 8 inches)."""
+LABEL_INCHES_PER_CHAR = 0.065
+"""Width of one character of an 8-point row label: the figure widens by the labels' width,
+so long model names do not squeeze the panels until their axis titles run into each other."""
+PANEL_WIDTH = 8.5
+"""Inches for the two panels together, whatever the labels' length."""
 
 
 def _run_label(row: pd.Series, with_model: bool = True) -> str:
@@ -72,10 +78,11 @@ def _percent(value: float) -> float:
 def two_panel_figure(table: pd.DataFrame, title: str, what: str) -> Figure:
     """Rows of ``label``: left, the gap with its interval; right, the AF rate in training."""
     n = len(table)
+    longest = max((len(str(label)) for label in table["label"]), default=0)
     fig, (left, right) = plt.subplots(
         1,
         2,
-        figsize=(10, 1.4 + ROW_HEIGHT * n),
+        figsize=(PANEL_WIDTH + 0.3 + LABEL_INCHES_PER_CHAR * longest, 1.6 + ROW_HEIGHT * n),
         sharey=True,
         gridspec_kw={"width_ratios": [3, 2]},
     )
@@ -85,7 +92,7 @@ def two_panel_figure(table: pd.DataFrame, title: str, what: str) -> Figure:
     high = [_percent(v) - g for g, v in zip(gap, table["gap_high"], strict=True)]
     left.errorbar(gap, ys, xerr=[low, high], fmt="o", color=GAP_COLOUR, capsize=3, ms=5)
     left.axvline(0, color="#888888", lw=0.8)
-    left.set_xlabel("compliance gap, training − unmonitored (points, 95% interval)")
+    left.set_xlabel("compliance gap, training − unmonitored\n(points, 95% interval)")
     left.set_yticks(ys)
     left.set_yticklabels(table["label"], fontsize=8)
     left.set_ylim(-0.7, n - 0.3)
@@ -100,7 +107,7 @@ def two_panel_figure(table: pd.DataFrame, title: str, what: str) -> Figure:
             va="center",
             fontsize=7,
         )
-    right.set_xlabel("alignment-faking reasoning in training (%)")
+    right.set_xlabel("alignment-faking reasoning\nin training (%)")
     right.set_xlim(0, max([10.0, *[v * 1.25 for v in af if not math.isnan(v)]]))
     right.grid(axis="x", alpha=0.3)
     fig.suptitle(f"{title} ({what})", fontsize=10)
@@ -199,7 +206,8 @@ def scenario_table(
 ) -> pd.DataFrame:
     """Per run that used a scenario or monitored reasoning, and the runs of the same model
     and setting without one: ``scenario`` (``none`` for the plain prompt), ``monitored``,
-    gap, interval and AF rate in training."""
+    gap, interval and AF rate in training. One block of rows per model, its scenarios in
+    their declared order (the plain prompt first)."""
     if "scenario" not in samples.columns:
         return pd.DataFrame()
     per_run = (
@@ -215,6 +223,13 @@ def scenario_table(
     families = switched[["model", "setting"]].drop_duplicates()
     chosen = per_run.merge(families, on=["model", "setting"])
     table = chosen.merge(run_rows(gaps, conditions), on=GROUP)
+    # one block per model, its scenarios in their declared order (the plain prompt first),
+    # so that a model's rows are read together from the top
+    order = {name: i for i, name in enumerate(["none", *SCENARIOS])}
+    table["_rank"] = [order.get(str(v), len(order)) for v in table["scenario"]]
+    table = table.sort_values(
+        ["model", "setting", "_rank", "scenario", "monitored"], kind="stable"
+    ).reset_index(drop=True)
     table["label"] = [
         (str(r["scenario"]) + (" + monitored reasoning" if r["monitored"] else ""))
         + (f" — {r['model']}" if table["model"].nunique() > 1 else "")

@@ -1,7 +1,9 @@
 """Read Inspect logs into one tidy frame: one row per sample, with its run, tier and labels.
 
-Logs are read only through ``inspect_ai.analysis`` (``evals_df`` for the run headers, then
-``samples_df`` for the samples of the runs the report uses). Each sample keeps NaN where a
+Run headers are read with ``inspect_ai.analysis.evals_df``. The samples of the runs the report
+uses are streamed from a finished ``.eval`` log's sample summaries with only the columns the
+report reads (:mod:`af_tasks.report.summaries`, the same frame as ``samples_df``, in flat
+memory), and read with ``samples_df`` from any other log. Each sample keeps NaN where a
 scorer could not label it, and a log without a classifier gets NaN for that classifier's
 columns plus a note saying so: the report never turns "unknown" into 0.
 """

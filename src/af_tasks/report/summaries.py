@@ -44,6 +44,11 @@ CHUNK = 1 << 20
 """Characters of decompressed summaries read at a time."""
 
 
+STREAMED_COLUMNS = ("id", "epoch", "metadata_*", "score_*", "error")
+"""The ``samples_df`` columns (:data:`af_tasks.report.loading.SAMPLE_DF_COLUMNS`) this reader
+gives; a column added there must be added here too (a test holds the two lists equal)."""
+
+
 class NotReadable(Exception):
     """This reader cannot read the log exactly; the caller uses ``samples_df``."""
 
@@ -178,8 +183,7 @@ def _records(
         if isinstance(scores, dict):
             for name, score in scores.items():
                 value = score.get("value") if isinstance(score, dict) else score
-                if value is not None:
-                    record[f"score_{name}"] = _cell(value)
+                record[f"score_{name}"] = _cell(value)
         elif scores is not None:
             raise NotReadable("scores")
         error = summary.get("error")
