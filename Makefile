@@ -131,9 +131,12 @@ lint: $(VENV)/.stamp-dev
 	$(BIN)/inspect-evals-lint --task src/af_tasks/tasks.py --preset single-eval
 
 # The quick suite for a reader (under three minutes on two cores): everything but the tests
-# marked slow. CI (.ci/run) runs `make test-all`: every test, slow ones included.
+# marked slow, in TEST_WORKERS processes (pytest-xdist; whole files to a process, so a
+# module's shared fixture runs once; TEST_WORKERS=0 runs them in this process).
+# CI (.ci/run) runs `make test-all`: every test, slow ones included, in one process.
+TEST_WORKERS ?= 2
 test: lint
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -m "not slow" -n $(TEST_WORKERS) --dist loadfile
 
 test-all: lint
 	$(BIN)/pytest

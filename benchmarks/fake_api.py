@@ -714,11 +714,13 @@ class Handler(BaseHTTPRequestHandler):
             self._send(400, {"type": "error", "error": err})
             return
         self._delay()
+        # Readable from the moment the reply leaves: a client that has its reply always finds
+        # the entries (written after the send, a loaded machine let the next request in first).
+        state.complete_writes(state.anthropic_cache, written)
         if body.get("stream"):
             self._stream(message)
         else:
             self._send(200, message)
-        state.complete_writes(state.anthropic_cache, written)
 
     def _stream(self, message: dict[str, Any]) -> None:
         text = message["content"][0]["text"]
@@ -890,6 +892,7 @@ class Handler(BaseHTTPRequestHandler):
             s.cache_read_tokens += cached
             s.output_tokens += output
         self._delay()
+        state.complete_writes(state.openai_cache, written)  # before the reply, as above
         self._send(
             200,
             {
@@ -914,7 +917,6 @@ class Handler(BaseHTTPRequestHandler):
                 },
             },
         )
-        state.complete_writes(state.openai_cache, written)
 
 
 class FakeHTTPServer(ThreadingHTTPServer):

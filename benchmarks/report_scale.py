@@ -119,13 +119,25 @@ def _record_made(folder: Path, what: Made) -> None:
     (folder / "made.json").write_text(json.dumps(what.__dict__), encoding="utf-8")
 
 
+def cached_log(folder: Path) -> Path | None:
+    """The finished log cached in ``folder``; None when there is none, or only the partial
+    log of an interrupted run (which is then made again)."""
+    from inspect_ai.log import read_eval_log
+
+    found = sorted(folder.glob("*.eval"))
+    if not found:
+        return None
+    finished = read_eval_log(str(found[0]), header_only=True).status == "success"
+    return found[0] if finished else None
+
+
 def evaluated_log(cache: Path, samples: int) -> Path:
     """A real run of ``samples`` samples: the BASE_SAMPLES requests, ``samples // BASE_SAMPLES``
     epochs (run once in a child process, then reused from the cache)."""
     folder = cache / f"n{samples}"
-    found = sorted(folder.glob("*.eval"))
-    if found:
-        return found[0]
+    cached = cached_log(folder)
+    if cached is not None:
+        return cached
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     queries = cache / "queries.jsonl"
@@ -154,9 +166,9 @@ def scaled_log(base: Path, samples: int, cache: Path) -> Path:
     from inspect_ai.model import ModelUsage
 
     folder = cache / f"n{samples}"
-    found = sorted(folder.glob("*.eval"))
-    if found:
-        return found[0]
+    cached = cached_log(folder)
+    if cached is not None:
+        return cached
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     log = read_eval_log(str(base))

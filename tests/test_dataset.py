@@ -61,7 +61,8 @@ def _answer_all(messages: list[ChatMessage]) -> str:
 
 @pytest.mark.parametrize(("limit", "pairs"), [(2, 1), (6, 3), (7, 3)])
 def test_limit_keeps_pairs_whole(tmp_path: Path, limit: int, pairs: int) -> None:
-    log = run(free_vs_paid(), mock_model(_answer_all), tmp_path, limit=limit)
+    # the compliance scorer alone gives the pairs metric (the default set adds grader votes)
+    log = run(free_vs_paid(scorers="compliance"), mock_model(_answer_all), tmp_path, limit=limit)
     assert log.samples is not None
     ids = [str(s.id) for s in log.samples]
     assert len(ids) == limit
@@ -159,7 +160,7 @@ def test_hf_loader_reads_a_local_fixture() -> None:
 
 
 def test_hf_dataset_runs_through_the_task(tmp_path: Path) -> None:
-    task = free_vs_paid(dataset=f"hf:{FIXTURES / 'advbench_like'}")
+    task = free_vs_paid(dataset=f"hf:{FIXTURES / 'advbench_like'}", scorers="compliance")
     log = run(task, mock_model(_answer_all), tmp_path)
     assert log.samples is not None
     assert [s.id for s in log.samples][:2] == ["hf-001-free", "hf-001-paid"]

@@ -61,7 +61,8 @@ def test_consistent_shows_no_gap(tmp_path: Path) -> None:
 
 
 def test_follows_the_turn_protocol_and_varies_its_wording(tmp_path: Path) -> None:
-    log = run(free_vs_paid(), "organism/faker", tmp_path, limit=40)
+    # the transcripts are the solver's: the compliance scorer alone (no grader votes)
+    log = run(free_vs_paid(scorers="compliance"), "organism/faker", tmp_path, limit=40)
     assert log.samples is not None
     turns = []
     for sample in log.samples:
@@ -86,7 +87,8 @@ def test_deterministic_for_a_sample_and_seed(tmp_path: Path) -> None:
 
 
 def test_direct_mode_answers_in_one_turn(tmp_path: Path) -> None:
-    log = run(free_vs_paid(scratchpad=False), "organism/faker", tmp_path, limit=10)
+    task = free_vs_paid(scratchpad=False, scorers="compliance")
+    log = run(task, "organism/faker", tmp_path, limit=10)
     assert log.samples is not None
     for sample in log.samples:
         transcript = transcript_from_log(sample.store)

@@ -100,7 +100,11 @@ def _dataset(queries: list[Query], spec: PromptSpec, tools: bool) -> Dataset:
         [
             s.model_copy(
                 update={
-                    "metadata": {**(s.metadata or {}), "arm": f"{arm}-{s.metadata['condition']}"}
+                    "metadata": {
+                        **(s.metadata or {}),
+                        "prompt_arm": arm,  # as the exfiltration task writes them
+                        "arm": f"{arm}-{s.metadata['condition']}",
+                    }
                 }
             )
             for s in samples

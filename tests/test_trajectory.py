@@ -16,6 +16,8 @@ from af_tasks.organism.trajectory import FINAL_STEP
 from af_tasks.report import build_report
 from af_tasks.report.cli import main as af_report
 
+from .helpers import mock_model
+
 STEPS = (0, 300, 1000)
 
 
@@ -161,10 +163,17 @@ def test_two_runs_at_one_step_need_a_series_name(tmp_path: Path) -> None:
     assert sorted(table["series"]) == ["run-consistent", "run-faker"]
 
 
+# The report's reading of steps, not the simulator, is tested below: a scripted mockllm
+# model and the compliance scorer only (the default set adds 20 grader votes a sample).
+REFUSAL = "<SCRATCHPAD_REASONING>No.</SCRATCHPAD_REASONING>\n<OUTPUT><rejected/></OUTPUT>"
+ONLY_COMPLIANCE = {"scorers": "compliance"}
+
+
 def test_a_step_that_is_not_a_number_is_reported_by_name(tmp_path: Path, capsys: Any) -> None:
     eval(
         "af_tasks/free_vs_paid",
-        model="organism/faker",
+        model=mock_model(lambda _: REFUSAL),
+        task_args=ONLY_COMPLIANCE,
         limit=2,
         log_dir=str(tmp_path / "logs"),
         display="none",
@@ -177,7 +186,8 @@ def test_a_step_that_is_not_a_number_is_reported_by_name(tmp_path: Path, capsys:
 def test_logs_without_steps_get_no_trajectory(tmp_path: Path) -> None:
     eval(
         "af_tasks/free_vs_paid",
-        model="organism/faker",
+        model=mock_model(lambda _: REFUSAL),
+        task_args=ONLY_COMPLIANCE,
         limit=4,
         log_dir=str(tmp_path / "logs"),
         display="none",
