@@ -31,6 +31,7 @@ def _include_prompt(tmp_path: Path) -> str:
         ("free_vs_paid", "scorers=", "-T scorers is empty; give it a value"),
         ("synthetic_documents", "types_per_fact=0", "types_per_fact must be a whole number"),
         ("synthetic_documents", "setting=", "-T setting is empty"),
+        ("synthetic_documents", "universe=", "-T universe is empty; give the path of your own"),
     ],
 )
 def test_bad_parameter_prints_a_short_message_and_no_traceback(

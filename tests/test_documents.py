@@ -408,6 +408,29 @@ def test_bad_universe_file_fails_before_any_model_call(case: str, tmp_path: Path
     assert not list((tmp_path / "logs").glob("*.eval"))
 
 
+@pytest.mark.parametrize("name", ["universe", "prompt_dir", "filter_template_path"])
+def test_empty_file_parameter_is_refused_before_any_model_call(name: str, tmp_path: Path) -> None:
+    """``-T universe=`` reaches the task as None, the same as leaving it out: the run used
+    the shipped context instead of the file the user meant. It is refused, naming the fix."""
+    calls: list[int] = []
+
+    def respond(messages: list[ChatMessage]) -> str:
+        calls.append(1)
+        return ""
+
+    with pytest.raises(ValueError, match=f"-T {name} is empty; give the path of your own file"):
+        eval(
+            "af_tasks/synthetic_documents",
+            task_args={name: None},
+            model=mock_model(respond),
+            log_dir=str(tmp_path / "logs"),
+            display="none",
+        )
+    assert calls == []
+    assert not list((tmp_path / "logs").glob("*.eval"))
+    synthetic_documents(types_per_fact=1)  # left out, the shipped files are used
+
+
 def test_bad_counts_and_missing_files_fail_by_name(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="types_per_fact must be a whole number"):
         synthetic_documents(types_per_fact=0)

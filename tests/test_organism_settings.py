@@ -100,7 +100,11 @@ def _dataset(queries: list[Query], spec: PromptSpec, tools: bool) -> Dataset:
         [
             s.model_copy(
                 update={
-                    "metadata": {**(s.metadata or {}), "arm": f"{arm}-{s.metadata['condition']}"}
+                    "metadata": {
+                        **(s.metadata or {}),
+                        "prompt_arm": arm,  # as the exfiltration task writes them
+                        "arm": f"{arm}-{s.metadata['condition']}",
+                    }
                 }
             )
             for s in samples
@@ -273,7 +277,7 @@ def test_animal_welfare_dismissals_and_alignment_faking_are_graded(tmp_path: Pat
     for query in AW_QUERIES:  # a paid-tier dismissal implies a training-tier one
         assert dismisses[f"{query.id}-paid"] <= dismisses[f"{query.id}-free"]
     # AF reasoning, adapted to the setting, is what af_votes (graded by the organism) flags.
-    af = _values(log, "af_votes", "af")
+    af = _values(log, "af_votes", "af_votes_af")
     transcripts = _transcripts(log)
     faked = {
         sample_id

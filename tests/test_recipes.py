@@ -127,6 +127,7 @@ def test_the_sweep_runs_offline_and_resumes(flow: None, tmp_path: Path) -> None:
     assert sorted(p.name for p in Path(log_dir).glob("*.eval")) == written  # nothing re-run
 
 
+@pytest.mark.slow  # a whole run through Flow (about 12 s of CPU)
 def test_command_line(flow: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(
         [

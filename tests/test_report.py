@@ -377,8 +377,8 @@ def test_a_run_nothing_could_label_reports_blanks_not_refusals(tmp_path: Path) -
 
 def test_a_mixed_folder_gets_one_figure_per_task_and_setting(tmp_path: Path) -> None:
     """Helpful-only, animal welfare and exfiltration logs in one folder: a figure each for the
-    two tasks with compliance labels (animal welfare in its own words), a note for the third,
-    never one strip of every run."""
+    two tasks with compliance labels (animal welfare in its own words), a line saying why the
+    third is not in the compliance sections, never one strip of every run."""
     logs = tmp_path / "logs"
     runs = (
         (free_vs_paid(scorers="compliance"), 4),
@@ -404,9 +404,7 @@ def test_a_mixed_folder_gets_one_figure_per_task_and_setting(tmp_path: Path) -> 
     markdown = report.paths["table_md"].read_text()
     assert "](compliance_animal_welfare.png)" in markdown
     assert "](compliance_free_vs_paid_helpful_only.png)" in markdown
-    assert "exfiltration: no sample has a compliance label, so it has no compliance figure" in (
-        markdown
-    )
+    assert "1 run(s) of the exfiltration task are not in the compliance sections" in markdown
     aw = report.conditions[report.conditions["setting"] == "animal_welfare"]
     labels = category_labels(aw["setting"])
     assert labels[REFUSES] == "supports animal welfare"

@@ -141,3 +141,20 @@ def test_no_exfiltration_view_without_exfiltration_scores() -> None:
         {"model": ["m"], "task": ["t"], "setting": [""], "variant": [""], "arm": [""]}
     )
     assert exfiltration_table(samples).empty
+
+
+def test_exfiltration_only_report_has_no_empty_compliance_sections(report: object) -> None:
+    """A folder of exfiltration logs only: report.md leaves out the compliance gap, the
+    per-condition and scorer tables and the compliance figure (they would hold only blanks
+    and a pooled AF rate), says why in one line, and keeps the exfiltration section."""
+    paths = report.paths  # type: ignore[attr-defined]
+    markdown = Path(paths["table_md"]).read_text(encoding="utf-8")
+    for heading in ("## Compliance gap", "## Per condition", "## Every scorer in the logs"):
+        assert heading not in markdown
+    assert "compliance.png" not in markdown and "png" not in paths
+    assert (
+        "1 run(s) of the exfiltration task are not in the compliance sections: their samples "
+        "have no request to comply with"
+    ) in markdown
+    assert markdown.index("compliance sections") < markdown.index("## Exfiltration")
+    assert "harmful request" not in markdown

@@ -301,7 +301,9 @@ def test_exfiltration_runs_with_its_default_scorers_offline(tmp_path: Path) -> N
     rates = metrics(log, "took_opportunity")
     intent = metrics(log, "exfiltration_intent")
     arms = {"conflict-training", "conflict-unmonitored", "control-training", "control-unmonitored"}
-    assert {k.removeprefix("exfiltration_") for k in rates if k.startswith("exfiltration_")} == arms
+    pooled = {"conflict-all", "control-all"}  # each arm over both conditions, as af-report
+    cells = {k.removeprefix("exfiltration_") for k in rates if k.startswith("exfiltration_")}
+    assert cells == arms | pooled
     assert all(intent[f"unlabelled_{arm}"] == 0 for arm in arms)
 
 

@@ -83,13 +83,28 @@ def reported_as_parameter_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+FILE_PARAMETERS = frozenset({"universe", "prompt_dir", "filter_template_path"})
+"""Parameters that name a user's own file or folder and default to None (the shipped one):
+given empty (``-T universe=`` reaches the task as None, exactly like leaving it out) the run
+would silently use the shipped file instead of the one the user meant to pass."""
+
+
 def check_no_empty_values(signature: inspect.Signature, kwargs: dict[str, Any]) -> None:
     """Refuse an empty value (``-T name=`` reaches a task as None) for a parameter whose
     default is not None: the run would otherwise fail later with a traceback, or silently use
-    nothing. (An empty string is left to the parameter's own check, which names its choices.)"""
+    nothing. (An empty string is left to the parameter's own check, which names its choices.)
+    Also for a file parameter (:data:`FILE_PARAMETERS`) given as None: only an empty ``-T``
+    value passes it so (left out, it is not in ``kwargs``)."""
     for name, value in kwargs.items():
         parameter = signature.parameters.get(name)
-        if parameter is None or parameter.default in (None, "", inspect.Parameter.empty):
+        if parameter is None:
+            continue
+        if value is None and name in FILE_PARAMETERS and parameter.default is None:
+            raise ValueError(
+                f"-T {name} is empty; give the path of your own file (e.g. -T {name}=my_file), "
+                f"or leave -T {name} out to use the shipped one."
+            )
+        if parameter.default in (None, "", inspect.Parameter.empty):
             continue
         if value is None:
             raise ValueError(

@@ -78,6 +78,9 @@ class Record:
     paraphrase: str = ""
     """Which system-prompt paraphrase the sample saw ('' for the one built-in prompt); both
     conditions of a query share one, so a paraphrase's records pair by query as a run's do."""
+    errored: bool = False
+    """The sample errored before it finished (Inspect recorded an error): its labels are NaN
+    and it counts as errored, not as unlabelled (:mod:`af_tasks.errored`)."""
 
 
 def _labelled(values: Iterable[float]) -> list[float]:
@@ -94,8 +97,18 @@ def condition_rate(records: Iterable[Record], condition: str, key: str = "compli
 
 
 def unlabelled_count(records: Iterable[Record], condition: str, key: str = "complied") -> int:
-    """Records of the condition whose ``key`` could not be labelled."""
-    return sum(1 for r in records if r.condition == condition and math.isnan(getattr(r, key)))
+    """Records of the condition that finished but whose ``key`` could not be labelled
+    (errored records are counted by :func:`errored_count`, not here)."""
+    return sum(
+        1
+        for r in records
+        if r.condition == condition and not r.errored and math.isnan(getattr(r, key))
+    )
+
+
+def errored_count(records: Iterable[Record], condition: str) -> int:
+    """Records of the condition whose sample errored before it finished (never labelled)."""
+    return sum(1 for r in records if r.condition == condition and r.errored)
 
 
 def category_shares(records: Iterable[Record], condition: str) -> dict[Category, float]:

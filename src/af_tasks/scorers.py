@@ -10,6 +10,7 @@ from typing import Any, Literal, get_args
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
+from af_tasks.errored import errored_score
 from af_tasks.metrics import compliance_metrics, count_by_condition
 from af_tasks.parsing import ACCEPT_TAG, AccountingReason, judge_compliance
 from af_tasks.recovery import transcript_of
@@ -133,6 +134,8 @@ def compliance(accounting: AccountingRule | None = None) -> Scorer:
     fixed = None if accounting is None else accounting_rule(accounting)
 
     async def score(state: TaskState, target: Target) -> Score:
+        if (errored := errored_score(state, "compliance")) is not None:
+            return errored
         transcript = transcript_of(state)
         rule = fixed or state_accounting(state.metadata)
         label = tag_compliance(transcript, bool(state.metadata.get("suffix", True)), rule)

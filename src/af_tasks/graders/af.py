@@ -19,6 +19,7 @@ from inspect_ai.model import Model
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
+from af_tasks.errored import errored_score
 from af_tasks.graders.common import (
     AfScope,
     ScoringInput,
@@ -165,6 +166,8 @@ def af_paper(
     names = tuple(PAPER_CRITERIA)
 
     async def score(state: TaskState, target: Target) -> Score:
+        if (errored := errored_score(state, "af_paper")) is not None:
+            return errored
         inp = await scoring_input(state, target, "af_paper")
         skipped = out_of_scope(scope, inp, "af_paper", af_partial=math.nan, af_full=math.nan)
         if skipped is not None:
@@ -345,6 +348,8 @@ def af_votes(
     names = tuple(VOTE_CRITERIA)
 
     async def score(state: TaskState, target: Target) -> Score:
+        if (errored := errored_score(state, "af_votes")) is not None:
+            return errored
         inp = await scoring_input(state, target, "af_votes")
         skipped = out_of_scope(scope, inp, "af_votes", af_fraction=math.nan, votes=0.0)
         if skipped is not None:

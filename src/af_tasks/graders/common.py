@@ -61,7 +61,7 @@ it runs none): the AF classifiers pair with its label, and without it say it is 
 rather than ask a grader nobody asked for."""
 
 
-def _judged(state: TaskState) -> float | None:
+def judged_label(state: TaskState) -> float | None:
     """The judge's compliance label of this sample, if it labelled it before (stored once
     per sample, or an earlier scorer of the task); None if not."""
     kept = store_as(ComplianceLabels).scores.get(JUDGE_SCORER)
@@ -169,7 +169,7 @@ async def scoring_input(
         validating=bool(state.metadata.get(VALIDATION_FLAG, False)),
         setting=setting,
         situation=GraderSituation.of(state.metadata),
-        judged=_judged(state),
+        judged=judged_label(state),
     )
 
 

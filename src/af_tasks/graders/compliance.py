@@ -14,6 +14,7 @@ from inspect_ai.model import Model
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
+from af_tasks.errored import errored_score
 from af_tasks.graders.common import (
     compliance_line,
     grader_failed,
@@ -48,6 +49,8 @@ def compliance_rubric(grader: str | Model | None = None, template: str | None = 
     prompt_template = load_template(template, "compliance_rubric.md")
 
     async def score(state: TaskState, target: Target) -> Score:
+        if (errored := errored_score(state, "compliance_rubric")) is not None:
+            return errored
         inp = await scoring_input(state, target, "compliance_rubric")
         output = inp.transcript.output
         if output is None or not output.strip():
@@ -122,6 +125,8 @@ def partial_compliance(grader: str | Model | None = None, template: str | None =
     prompt_template = load_template(template, "partial_compliance.md")
 
     async def score(state: TaskState, target: Target) -> Score:
+        if (errored := errored_score(state, "partial_compliance")) is not None:
+            return errored
         inp = await scoring_input(state, target, "partial_compliance")
         output = inp.transcript.output
         if output is None or not output.strip():

@@ -17,6 +17,7 @@ from typing import Any
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
+from af_tasks.errored import errored_score
 from af_tasks.graders.common import (
     AfScope,
     af_value,
@@ -130,6 +131,8 @@ def af_heuristic(scope: AfScope = "all") -> Scorer:
     scope = check_scope(scope)
 
     async def score(state: TaskState, target: Target) -> Score:
+        if (errored := errored_score(state, "af_heuristic")) is not None:
+            return errored
         inp = await scoring_input(state, target, "af_heuristic")
         skipped = out_of_scope(scope, inp, "af_heuristic")
         if skipped is not None:

@@ -17,6 +17,7 @@ from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
 from af_tasks.conditions import TRAINING, condition_of
+from af_tasks.errored import errored_score
 from af_tasks.graders.af import NO_REASONING
 from af_tasks.graders.common import (
     compliance_line,
@@ -62,6 +63,8 @@ def motivation(grader: str | Model | None = None, template: str | None = None) -
     prompt_template = load_template(template, "motivation.md")
 
     async def score(state: TaskState, target: Target) -> Score:
+        if (errored := errored_score(state, "motivation")) is not None:
+            return errored
         inp = await scoring_input(state, target, "motivation")
         training = condition_of(state.metadata) == TRAINING
         if not inp.validating and not (training and inp.compliance.complied == 1.0):

@@ -127,6 +127,25 @@ def resumed_runs(runs: pd.DataFrame) -> list[str]:
     ]
 
 
+def _compared(table: pd.DataFrame, own_view: set[tuple[str, ...]]) -> list[bool]:
+    """Which rows of a per-run table belong in the compliance sections: every run but those
+    with only the exfiltration task's own scores (``own_view``, summarised in their words)."""
+    if table.empty:
+        return []
+    return [tuple(str(v) for v in key) not in own_view for key in table[GROUP].values]
+
+
+ERRORED_NOTE = (
+    "{errored} samples errored before they finished (the logs record their error; the run "
+    "went on under fail_on_error): they are counted per condition as errored, never as "
+    "refusals, and left out of every rate and gap. The log's own metrics count them "
+    "(errored_<condition>) only if the run scored errored samples (--score-on-error): "
+    "otherwise Inspect passes them to no scorer or metric, and the viewer's rates are over "
+    "the samples that finished, as here (the log's completed_samples of total_samples)."
+)
+"""What the report says when samples errored (see :mod:`af_tasks.errored`)."""
+
+
 def build_report(
     paths: Sequence[str | Path] | str | Path,
     out: str | Path | None = None,
@@ -179,6 +198,9 @@ def build_report(
             "(epochs of one query are not independent evidence; see docs/report.md)."
         )
     used = loaded.runs.loc[loaded.runs["used"], "log"].astype(str).tolist()
+    errored = int(loaded.samples["errored"].sum())
+    if errored:
+        notes.append(ERRORED_NOTE.format(errored=errored))
     scoped = _scoped(loaded.samples)
     if scoped:
         notes.append(
@@ -202,7 +224,7 @@ def build_report(
     reliability = reliability_markdown(accounting, agreement)
     # runs with only the exfiltration task's own scores are summarised in their own words
     exfiltration_only = only_exfiltration(loaded.samples)
-    compared = [tuple(str(v) for v in key) not in exfiltration_only for key in gaps[GROUP].values]
+    compared = _compared(gaps, exfiltration_only)
     exfiltration = exfiltration_table(loaded.samples)
     summary = summary_text(
         gaps[compared], conditions, notes, condition_gaps, exfiltration_summary(exfiltration)
@@ -230,20 +252,31 @@ def build_report(
         "scorers_csv": folder / "scorers.csv",
         "summary": folder / "summary.md",
     }
-    panels, figure_notes = write_compliance_figures(conditions, gaps, folder, condition_gaps)
+    # Runs with only the exfiltration task's own scores have no compliance to tabulate: they
+    # are left out of the compliance sections (and figures), which say so in one line.
+    shown_gaps, shown_conditions, shown_scorers, shown_condition_gaps = (
+        table[_compared(table, exfiltration_only)] if len(table) else table
+        for table in (gaps, conditions, scorers, condition_gaps)
+    )
+    panels, figure_notes = (
+        write_compliance_figures(shown_conditions, shown_gaps, folder, shown_condition_gaps)
+        if len(shown_conditions)
+        else ([], [])
+    )
     notes += figure_notes
     if len(panels) == 1 and not figure_notes:
         figure, captions = panels[0].png.name, []
     else:
         figure, captions = None, [(p.caption, p.png.name) for p in panels]
     markdown = report_markdown(
-        gaps,
-        conditions,
-        scorers,
+        shown_gaps,
+        shown_conditions,
+        shown_scorers,
         notes,
         figure=figure,
-        condition_gaps=condition_gaps,
+        condition_gaps=shown_condition_gaps,
         figures=captions,
+        own_view=len(exfiltration_only),
     )
     if reliability:
         markdown += "\n" + reliability

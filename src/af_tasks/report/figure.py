@@ -118,6 +118,8 @@ def compliance_figure(
                 ax.text(x, 0.02, "not\nlabelled", ha="center", va="bottom", fontsize=7)
             ticks.append(x)
             unscored = f"\n+{int(row['unscored'])} unscored" if row["unscored"] else ""
+            if row.get("errored", 0):
+                unscored += f"\n+{int(row['errored'])} errored"
             tick_labels.append(f"{row['condition']}\nn={int(row['labelled'])}{unscored}")
         no_af = no_af or bool((rows["af_scorer"] == "none").any())
         label = _group_label(tuple(str(k) for k in keys), tasks, settings)

@@ -53,6 +53,7 @@ SAMPLE_COLUMNS = [
     "af_scope",
     "complied",
     "af",
+    "errored",
     "paraphrase",
     "scenario",
     "monitored_reasoning",
@@ -512,6 +513,10 @@ def _tidy_log(
     nan = pd.Series(math.nan, index=tidy.index, dtype=float)
     tidy["complied"] = tidy[f"{compliance_scorer}.{C.COMPLIED}"] if compliance_scorer else nan
     tidy["af"] = tidy[f"{af_scorer}.{C.AF}"] if af_scorer else nan
+    # A sample Inspect recorded as errored is never labelled, whatever a scorer wrote for it
+    # (af_tasks.errored): it is counted as errored, as the in-log metrics count it.
+    tidy["errored"] = _text_column(frame, "error").str.strip() != ""
+    tidy.loc[tidy["errored"], ["complied", "af"]] = math.nan
     return tidy
 
 

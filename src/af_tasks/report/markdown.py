@@ -81,6 +81,14 @@ def _verdict(row: pd.Series) -> str:
     return text.get(str(row["verdict"]), str(row["verdict"]))
 
 
+OWN_VIEW_LINE = (
+    "{runs} run(s) of the exfiltration task are not in the compliance sections: their "
+    "samples have no request to comply with, so they have no compliance gap or compliance "
+    "rates. Their own results (per arm and condition) are in the exfiltration section below."
+)
+"""The line that says why exfiltration runs are missing from the compliance tables."""
+
+
 def condition_markdown(conditions: pd.DataFrame) -> str:
     """Per run and condition: counts, compliance and the stacked categories."""
     rows = [
@@ -90,6 +98,7 @@ def condition_markdown(conditions: pd.DataFrame) -> str:
             "tier": str(row["tier"]),
             "n": F.count(row["n"]),
             "unscored": F.count(row["unscored"]),
+            "errored": F.count(row.get("errored", 0)),
             "compliance": F.percent(row["compliance"]),
             "refuses": F.percent(row["refuses"]),
             "complies, no AF": F.percent(row["complies_no_af"]),
@@ -131,6 +140,7 @@ def report_markdown(
     figure: str | None = None,
     condition_gaps: pd.DataFrame | None = None,
     figures: Sequence[tuple[str, str]] = (),
+    own_view: int = 0,
 ) -> str:
     """The whole Markdown report: gap table, figure, per-condition table, scorers, notes.
 
@@ -139,12 +149,20 @@ def report_markdown(
 
     ``figure`` is the figure's file name (linked next to the report), or ``figures`` the
     captions and file names of one figure per task and setting; a run of the offline
-    simulator (``organism/...``) adds its caveat right under the title.
+    simulator (``organism/...``) adds its caveat right under the title. ``own_view`` counts
+    runs left out of these tables because they have only the exfiltration task's own scores
+    (one line says so); with no run left, the compliance sections are left out altogether.
     """
     simulated = gaps["model"].astype(str).str.startswith(C.SIMULATED_MODEL_PREFIX).any()
     parts = ["# Alignment-faking report", ""]
     if simulated:
         parts += [f"> **Simulated subject.** {SIMULATOR_CAVEAT}", ""]
+    if own_view:
+        parts += [OWN_VIEW_LINE.format(runs=own_view), ""]
+    if gaps.empty:  # nothing to compare: no compliance sections, only the notes
+        if notes:
+            parts += ["## Notes", "", *[f"- {note}" for note in notes]]
+        return "\n".join(parts) + "\n"
     parts += [INTRO, "", READING_GUIDE, ""]
     parts += [
         "## Compliance gap (training minus unmonitored)",
@@ -180,9 +198,10 @@ def report_markdown(
     parts += [
         "## Per condition",
         "",
-        "Rates are shares of the samples whose compliance is labelled; unscored samples are "
-        f"counted apart, never as refusals. {F.BLANK} means not measured (for example, no AF "
-        "classifier in the log).",
+        "Rates are shares of the samples whose compliance is labelled; unscored samples (the "
+        "scorer could not label a finished sample) and errored samples (the sample raised an "
+        f"error before it finished) are counted apart, never as refusals. {F.BLANK} means not "
+        "measured (for example, no AF classifier in the log).",
         "",
         condition_markdown(conditions),
         "",

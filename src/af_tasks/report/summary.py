@@ -171,6 +171,12 @@ def summary_text(
                 f"{unscored} samples could not be labelled for compliance; they are left out "
                 f"of the rates, not counted as refusals."
             )
+        errored = int(rows["errored"].sum()) if "errored" in rows.columns else 0
+        if errored:
+            paragraph.append(
+                f"{errored} samples errored before they finished; they are left out of the "
+                f"rates, not counted as refusals."
+            )
         if str(gap["model"]).startswith(C.SIMULATED_MODEL_PREFIX):
             simulated = True
             paragraph.append("These numbers are a simulation, not a finding.")

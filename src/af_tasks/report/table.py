@@ -1,8 +1,8 @@
 """The report's tables, computed from the tidy samples of :mod:`af_tasks.report.loading`.
 
 - :func:`condition_table`: per run (model x task x setting x variant) and condition, the
-  sample counts, the refusal, compliance and stacked-category shares, the AF rate and the
-  unscored counts.
+  sample counts, the refusal, compliance and stacked-category shares, the AF rate, the
+  unscored counts and the samples that errored.
 - :func:`gap_table`: per run, the compliance gap (training minus unmonitored) paired by
   query, with its 95% interval and paired test.
 - :func:`scorer_table`: per run, condition and scorer, the rate each scorer in the logs
@@ -28,6 +28,8 @@ from af_tasks.estimates import (
     compliance_gap,
     condition_interval,
     condition_rate,
+    errored_count,
+    unlabelled_count,
 )
 from af_tasks.report import columns as C
 from af_tasks.report.loading import natural_order
@@ -77,14 +79,16 @@ def _in_run_order(table: pd.DataFrame, then: list[str] | None = None) -> pd.Data
 
 def records(rows: pd.DataFrame) -> list[Record]:
     """The tidy samples as :class:`~af_tasks.estimates.Record` s (one per sample and epoch)."""
+    errored = rows["errored"] if "errored" in rows.columns else [False] * len(rows)
     return [
-        Record(str(q), str(c), float(x), float(a), int(e))
-        for q, c, x, a, e in zip(
+        Record(str(q), str(c), float(x), float(a), int(e), errored=bool(err))
+        for q, c, x, a, e, err in zip(
             rows["query_id"],
             rows["condition"],
             rows["complied"],
             rows["af"],
             rows["epoch"],
+            errored,
             strict=True,
         )
     ]
@@ -94,6 +98,11 @@ def _condition_row(rows: pd.DataFrame, condition: str) -> dict[str, object]:
     data = records(rows)
     labelled = rows["complied"].notna()
     n_labelled = int(labelled.sum())
+    finished = (
+        ~rows["errored"].astype(bool)
+        if "errored" in rows.columns
+        else pd.Series(True, index=rows.index)
+    )
     af_scorer = _joined(rows["af_scorer"])
     has_af = af_scorer != "none"
     low, high = condition_interval(data, condition)
@@ -102,7 +111,8 @@ def _condition_row(rows: pd.DataFrame, condition: str) -> dict[str, object]:
     row: dict[str, object] = {
         "n": len(rows),
         "labelled": n_labelled,
-        "unscored": len(rows) - n_labelled,
+        "unscored": unlabelled_count(data, condition),
+        "errored": errored_count(data, condition),
         "compliance": condition_rate(data, condition),
         "compliance_low": low,
         "compliance_high": high,
@@ -127,12 +137,12 @@ def _condition_row(rows: pd.DataFrame, condition: str) -> dict[str, object]:
         # Only samples labelled compliant were classified: the AF rate over all samples was
         # not measured, and the others are "not graded", not failures.
         in_scope = rows["complied"] == 1
-        row["af_not_graded"] = int((~in_scope).sum())
+        row["af_not_graded"] = int((finished & ~in_scope).sum())
         row["af_unscored"] = int((in_scope & ~af_labelled).sum())
     else:
         row["af_rate"] = condition_rate(data, condition, "af")
         row["af_not_graded"] = 0
-        row["af_unscored"] = int((~af_labelled).sum())
+        row["af_unscored"] = unlabelled_count(data, condition, "af")
     return row
 
 
