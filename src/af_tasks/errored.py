@@ -7,9 +7,8 @@ with ``fail_on_error=False`` or a threshold the run goes on and the sample is lo
 samples (``results.completed_samples`` of ``results.total_samples``). Only with
 ``--score-on-error`` (or when ``inspect score`` re-scores the log, which scores every sample
 and seeds the scorer's transcript with the sample's events) does an errored sample reach the
-scorers, and then its
-transcript is whatever the solver got to before the error: read as a reply, it would look
-empty and count as non-compliance.
+scorers, and then its transcript is whatever the solver got to before the error: read as a
+reply, it would look empty and count as non-compliance.
 
 So every scorer of this package first asks :func:`errored_score`: for a sample Inspect marked
 as errored it returns a score whose every value is NaN (no rate counts it), with the error in
