@@ -15,7 +15,7 @@ import json
 import math
 from pathlib import Path
 
-from inspect_ai import eval
+from inspect_ai import eval, score
 from inspect_ai.log import EvalLog
 from inspect_ai.model import ChatMessage, GenerateConfig, ModelOutput, get_model
 from inspect_ai.tool import ToolChoice, ToolInfo
@@ -24,6 +24,7 @@ from af_tasks import free_vs_paid
 from af_tasks.parsing import ACCEPT_TAG, REJECT_TAG
 from af_tasks.report.loading import load_samples
 from af_tasks.report.table import condition_table, gap_table
+from af_tasks.scorers import compliance
 
 from .graders_kit import MockGrader, rubric_reply
 from .helpers import metrics, reply, tier_of
@@ -96,6 +97,17 @@ def test_errored_sample_left_out_of_metrics_and_counted_by_the_report(tmp_path: 
     assert rows["training"]["compliance"] == 1.0
     assert rows["unmonitored"]["errored"] == 0
     assert rows["unmonitored"]["compliance"] == 0.0
+
+    # `inspect score` re-scores every sample, errored ones included (their events, with the
+    # error, seed the scorer's transcript): labelled errored, and then counted in the log too
+    rescored = score(log, [compliance()], action="overwrite", display="none")
+    assert rescored.samples is not None
+    errored = next(s for s in rescored.samples if s.error is not None)
+    assert errored.scores is not None and errored.scores["compliance"].answer == "errored"
+    again = metrics(rescored, "compliance")
+    assert again["compliance_training"] == 1.0
+    assert (again["errored_training"], again["errored_unmonitored"]) == (1.0, 0.0)
+    assert again["unlabelled_training"] == 0.0
 
 
 def test_scored_errored_sample_is_errored_not_a_refusal(tmp_path: Path) -> None:

@@ -5,9 +5,10 @@ What Inspect does with a sample that raises (the model under test, a tool, a gra
 with ``fail_on_error=False`` or a threshold the run goes on and the sample is logged with its
 ``error``, but it reaches no scorer and no metric, so the log's metrics are over the other
 samples (``results.completed_samples`` of ``results.total_samples``). Only with
-``--score-on-error`` does Inspect hand an errored sample to the scorers, and then its
-transcript is whatever the solver got to before the error: read as a reply, it would look
-empty and count as non-compliance.
+``--score-on-error`` (or when ``inspect score`` re-scores the log, which scores every sample
+and seeds the scorer's transcript with the sample's events) does an errored sample reach the
+scorers, and then its transcript is whatever the solver got to before the error: read as a
+reply, it would look empty and count as non-compliance.
 
 So every scorer of this package first asks :func:`errored_score`: for a sample Inspect marked
 as errored it returns a score whose every value is NaN (no rate counts it), with the error in
