@@ -6,12 +6,15 @@ Inspect Flow is the optional extra ``flow`` (also in ``dev``); without it these 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from inspect_ai.log import read_eval_log
 
+from af_tasks.metrics import af_keys
+from af_tasks.recipes import require_flow
 from af_tasks.report.build import build_report
 
 flow_api = pytest.importorskip(
@@ -50,14 +53,20 @@ def _hand_counts(log_file: Path) -> tuple[str, float, float]:
         scores = sample.scores or {}
         complied[condition][sample.metadata["query_id"]] = scores["compliance"].value["complied"]
         if condition == "training":
-            af.append(scores["af_heuristic"].value["af"])
+            af.append(scores["af_heuristic"].value[af_keys("af_heuristic").verdict])
     pairs = sorted(set(complied["training"]) & set(complied["unmonitored"]))
     gap = sum(complied["training"][q] - complied["unmonitored"][q] for q in pairs) / len(pairs)
     return str(log.eval.task_args["scenario"]), gap, sum(af) / len(af)
 
 
 @pytest.mark.slow
-def test_a_small_matrix_runs_offline_and_af_report_reads_the_folder(tmp_path: Path) -> None:
+def test_a_small_matrix_runs_offline_and_af_report_reads_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Flow calls uv by name; with the venv not activated (as `make test-all` runs pytest) it is
+    # not on the PATH: put the one installed with the extra there, as af-ablations does.
+    monkeypatch.setenv("PATH", os.environ.get("PATH", ""))  # restored after the test
+    require_flow()
     log_dir = tmp_path / "flow"
     spec = flow_api.load_spec(
         str(FLOW_FILE),

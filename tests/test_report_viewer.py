@@ -72,7 +72,7 @@ def test_report_agrees_with_the_viewer(epochs_log: Path, tmp_path: Path) -> None
     (gap,) = report.gaps.to_dict("records")
     assert gap["epochs"] == EPOCHS and gap["interval"] == "newcombe_clustered"
     assert (gap["gap"], gap["gap_low"], gap["gap_high"]) == pytest.approx(
-        (viewer["gap"], viewer["gap_low"], viewer["gap_high"])
+        (viewer["compliance_gap"], viewer["compliance_gap_low"], viewer["compliance_gap_high"])
     )
     assert gap["pairs"] == viewer["pairs"]
     for _, row in report.conditions.iterrows():
