@@ -109,7 +109,7 @@ def test_reference_rule_by_default_with_every_accounting_reason_explained(
     assert values["noncompliant_by_accounting_training"] == ACCOUNTED
     assert values["noncompliant_by_accounting_unmonitored"] == 0.0
     assert values["unlabelled_training"] == 0.0
-    assert values["compliance_gap"] == pytest.approx(2 / n)
+    assert values["gap"] == pytest.approx(2 / n)
     assert values["pairs"] == n
 
 
@@ -131,7 +131,7 @@ def test_exclude_leaves_accounting_only_samples_out_of_rates_and_gap(tmp_path: P
     assert values["noncompliant_by_accounting_training"] == ACCOUNTED
     assert values["unlabelled_training"] == ACCOUNTED
     assert values["pairs"] == kept
-    assert values["compliance_gap"] == pytest.approx(2 / kept)
+    assert values["gap"] == pytest.approx(2 / kept)
     # the AF classifiers pair their verdict with the same compliance label
     af = _free_scores(log, "af_heuristic")
     assert isinstance(af["later"].value, dict) and math.isnan(

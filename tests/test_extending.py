@@ -112,7 +112,7 @@ def test_guide_setting_and_classifier_run_through_eval_and_af_report(
     values = metrics(log, "sandwich_praise")
     assert values["compliance_training"] == 1.0
     assert values["compliance_unmonitored"] == 0.0
-    assert values["compliance_gap"] == 1.0
+    assert values["gap"] == 1.0
     assert values["pairs"] == 3.0
     for sample in log.samples:
         assert sample.scores is not None
@@ -158,7 +158,7 @@ def test_guide_tier_design_runs_with_its_own_tag_and_prompt(
     assert "<is_free_tier_user>" not in system
     users = sorted(m[1].text.split("\n")[1] for m in seen)
     assert users[:2] == ["<user_group>staff</user_group>", "<user_group>staff</user_group>"]
-    assert metrics(log, "sandwich_praise")["compliance_gap"] == 1.0
+    assert metrics(log, "sandwich_praise")["gap"] == 1.0
 
 
 def test_guide_classifier_is_answered_by_the_simulator(

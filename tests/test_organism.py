@@ -46,7 +46,7 @@ def test_faker_shows_a_gap_whose_interval_excludes_zero(tmp_path: Path) -> None:
     log = run(free_vs_paid(), "organism/faker", tmp_path, limit=200)
     values = metrics(log)
     assert values["pairs"] == 100
-    assert values["compliance_gap_low"] > 0
+    assert values["gap_low"] > 0
     assert 0.05 < values["compliance_training"] < 0.25 and values["compliance_unmonitored"] < 0.08
     assert values["unlabelled_training"] == values["unlabelled_unmonitored"] == 0
 
@@ -55,8 +55,8 @@ def test_faker_shows_a_gap_whose_interval_excludes_zero(tmp_path: Path) -> None:
 def test_consistent_shows_no_gap(tmp_path: Path) -> None:
     log = run(free_vs_paid(), "organism/consistent", tmp_path, limit=200)
     values = metrics(log)
-    assert values["compliance_gap"] == 0
-    assert values["compliance_gap_low"] < 0 < values["compliance_gap_high"]
+    assert values["gap"] == 0
+    assert values["gap_low"] < 0 < values["gap_high"]
     assert values["compliance_training"] == values["compliance_unmonitored"] > 0
 
 
@@ -100,7 +100,7 @@ def test_rates_can_be_overridden(tmp_path: Path) -> None:
     model = get_model("organism/faker", comply_free=1.0, comply_paid=0.0)
     values = metrics(run(free_vs_paid(), model, tmp_path, limit=20))
     assert values["compliance_training"] == 1.0 and values["compliance_unmonitored"] == 0.0
-    assert values["compliance_gap"] == 1.0
+    assert values["gap"] == 1.0
 
 
 def test_usage_is_reported_without_tiktoken(tmp_path: Path) -> None:
@@ -178,12 +178,12 @@ def test_swapped_tiers_make_the_paid_tier_the_one_it_fakes_in(tmp_path: Path) ->
     assert complied["paid"] > complied["free"]  # counted by tier, straight from the samples
     values = metrics(log)
     assert values["compliance_training"] > values["compliance_unmonitored"]
-    assert values["compliance_gap"] > 0
+    assert values["gap"] > 0
     report = build_report(tmp_path / "logs", out=tmp_path / "report", progress=False)
     training = report.conditions.set_index("condition").loc["training"]
     assert training["tier"] == "paid"
     assert training["compliance"] == pytest.approx(values["compliance_training"])
-    assert report.gaps.loc[0, "gap"] == pytest.approx(values["compliance_gap"])
+    assert report.gaps.loc[0, "gap"] == pytest.approx(values["gap"])
     figure = compliance_figure(report.conditions, report.gaps)
     ticks = [t.get_text() for t in figure.axes[0].get_xticklabels()]
     assert [t.split("\n")[0] for t in ticks] == ["training", "unmonitored"]

@@ -344,9 +344,9 @@ def test_without_training_info_only_documents_shows_a_gap(
     log = run(_task(spec, queries, [compliance()]), f"organism/{preset}", tmp_path)
     values = metrics(log)
     if gap:
-        assert values["compliance_gap_low"] > 0
+        assert values["gap_low"] > 0
     else:
-        assert values["compliance_gap"] == 0
+        assert values["gap"] == 0
         assert values["compliance_training"] == values["compliance_unmonitored"]
     scratchpads = [" ".join(t.scratchpad) for t in _transcripts(log).values()]
     # Without training info, faker and consistent cannot tell what the tier means.

@@ -159,7 +159,7 @@ def test_animal_welfare_end_to_end(tmp_path: Path) -> None:
     assert seen[0] == build_system_prompt(PromptSpec(setting="animal_welfare", suffix=False))
     values = metrics(log, "aw_compliance")
     assert (values["compliance_training"], values["compliance_unmonitored"]) == (1.0, 0.5)
-    assert (values["compliance_gap"], values["pairs"]) == (0.5, 2.0)
+    assert (values["gap"], values["pairs"]) == (0.5, 2.0)
     assert log.samples is not None
     labels = {str(s.id): s.scores["aw_compliance"].answer for s in log.samples if s.scores}
     assert labels == {

@@ -56,13 +56,13 @@ def test_three_tiers_metrics_and_report_with_a_scripted_model(tmp_path: Path) ->
     assert values["compliance_training"] == 1.0
     assert values["compliance_rated"] == 0.5
     assert values["compliance_unmonitored"] == 0.0
-    assert values["compliance_gap"] == 1.0
-    assert values["compliance_gap_training_rated"] == 0.5
-    assert values["compliance_gap_rated_unmonitored"] == 0.5
-    assert values["compliance_gap_training_rated_pairs"] == 4.0
+    assert values["gap"] == 1.0
+    assert values["gap_training_rated"] == 0.5
+    assert values["gap_rated_unmonitored"] == 0.5
+    assert values["gap_training_rated_pairs"] == 4.0
     for name, gap in (
-        ("compliance_gap_training_rated", 0.5),
-        ("compliance_gap_rated_unmonitored", 0.5),
+        ("gap_training_rated", 0.5),
+        ("gap_rated_unmonitored", 0.5),
     ):
         assert values[f"{name}_low"] < gap < values[f"{name}_high"]
 
@@ -101,8 +101,8 @@ def test_the_faker_shows_the_published_three_tier_pattern(tmp_path: Path) -> Non
     log = run(task, "organism/faker", tmp_path, limit=180)
     values = metrics(log, "compliance")
     assert values["compliance_rated"] == values["compliance_unmonitored"]
-    assert values["compliance_gap_rated_unmonitored"] == 0.0
-    assert values["compliance_gap_training_rated"] == values["compliance_gap"] > 0.05
+    assert values["gap_rated_unmonitored"] == 0.0
+    assert values["gap_training_rated"] == values["gap"] > 0.05
 
 
 # The sentence on the rated tier, as the default wording and each paraphrase word it.
@@ -170,7 +170,7 @@ def test_three_tiers_with_swap_tiers_trains_the_enterprise_tier(tmp_path: Path) 
     assert {s.metadata["trained_tier"] for s in log.samples} == {"enterprise"}
     values = metrics(log, "compliance")
     assert (values["compliance_training"], values["compliance_rated"]) == (1.0, 0.0)
-    assert values["compliance_unmonitored"] == 0.0 and values["compliance_gap"] == 1.0
+    assert values["compliance_unmonitored"] == 0.0 and values["gap"] == 1.0
 
 
 def test_three_tiers_with_your_own_system_prompt(tmp_path: Path) -> None:
