@@ -58,6 +58,12 @@ class Grader:
         return f"Grader: {self.name}{note}"
 
 
+NO_MODEL = "none/none"
+"""The model Inspect reports when a task runs with no model (``--model none``), and the active
+model a finished in-process run (an Inspect Flow sweep) can leave behind; it is no model under
+test."""
+
+
 def resolve_grader(grader: str | Model | None, warn: bool = True) -> Grader:
     """The grader for the current sample (call inside ``score()``).
 
@@ -73,6 +79,8 @@ def resolve_grader(grader: str | Model | None, warn: bool = True) -> Grader:
         subject: Model | None = get_model()
     except ValueError:  # no model under test (e.g. scoring outside an eval)
         subject = None
+    if subject is not None and str(subject) == NO_MODEL:
+        subject = None  # Inspect's placeholder for "no model": it cannot grade anything
     if grader is not None:
         model = get_model(grader)
     elif model_roles().get("grader") is not None:
