@@ -51,7 +51,8 @@ demo: $(VENV)/.stamp-run
 	@echo "Transcripts: logs/demo/*.eval; browse them with: $(BIN)/inspect view --log-dir logs/demo"
 
 # A simulated RL run: one resumable eval set per checkpoint, each log marked with its step by
-# Inspect's own --metadata, then af-report draws the stacked areas over the steps.
+# Inspect's own --metadata, then af-report draws the stacked areas over the steps. The demos
+# bind the simulated grader, as make demo does, so no model grades its own transcripts.
 # A subset, to stay under two minutes on two cores: the first TRAJECTORY_LIMIT samples (30
 # requests in both tiers) at each step. TRAJECTORY_LIMIT=all runs all 456 requests (912
 # samples a step, several minutes) into logs/trajectory-full.
@@ -60,6 +61,7 @@ TRAJECTORY_DIR := logs/trajectory$(if $(filter all,$(TRAJECTORY_LIMIT)),-full)
 trajectory-demo: $(VENV)/.stamp-run
 	for step in $(STEPS); do \
 	  $(BIN)/inspect eval-set af_tasks/free_vs_paid --model organism/rl -M step=$$step \
+	    --model-role grader=organism/grader \
 	    $(if $(filter all,$(TRAJECTORY_LIMIT)),,--limit $(TRAJECTORY_LIMIT)) \
 	    --metadata step=$$step --log-dir $(TRAJECTORY_DIR)/step-$$step || exit 1; \
 	done
@@ -77,14 +79,15 @@ DOCUMENTS_LIMIT ?= 120
 PANELS_DIR := logs/panels$(if $(filter all,$(DOCUMENTS_LIMIT)),-full)
 PANELS_LIMIT = $(if $(filter all,$(DOCUMENTS_LIMIT)),,--limit $(DOCUMENTS_LIMIT))
 documents-demo: $(VENV)/.stamp-run
-	$(BIN)/inspect eval-set af_tasks/synthetic_documents --model organism/faker --log-dir logs/documents
+	$(BIN)/inspect eval-set af_tasks/synthetic_documents --model organism/faker \
+	  --model-role grader=organism/grader --log-dir logs/documents
 	$(BIN)/af-docs logs/documents
 	$(BIN)/inspect eval-set af_tasks/free_vs_paid --model organism/faker $(PANELS_LIMIT) \
-	  --log-dir $(PANELS_DIR)/prompted
+	  --model-role grader=organism/grader --log-dir $(PANELS_DIR)/prompted
 	$(BIN)/inspect eval-set af_tasks/free_vs_paid --model organism/documents $(PANELS_LIMIT) \
-	  -T training_info=false --log-dir $(PANELS_DIR)/documents
+	  --model-role grader=organism/grader -T training_info=false --log-dir $(PANELS_DIR)/documents
 	$(BIN)/inspect eval-set af_tasks/free_vs_paid --model organism/faker $(PANELS_LIMIT) \
-	  -T training_info=false --log-dir $(PANELS_DIR)/control
+	  --model-role grader=organism/grader -T training_info=false --log-dir $(PANELS_DIR)/control
 	$(BIN)/af-report $(PANELS_DIR) --no-progress
 	@echo "$(if $(filter all,$(DOCUMENTS_LIMIT)),All 456 bundled requests ran in each panel.,A subset: the first $(DOCUMENTS_LIMIT) samples of each panel; make documents-demo DOCUMENTS_LIMIT=all runs all 456 requests.)"
 	@echo "Side by side: $(PANELS_DIR)/af_report/setups.md and setups.png"
